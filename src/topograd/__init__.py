@@ -1,0 +1,56 @@
+"""topograd: a small deep-learning framework on NumPy.
+
+Define-by-run reverse-mode autograd, a PyTorch-style face (``topograd.nn``,
+``topograd.optim``) and a Keras-style face (``topograd.keras``).
+
+>>> import topograd as torch
+>>> x = torch.tensor(-2.0, requires_grad=True)
+>>> y = torch.tensor(5.0, requires_grad=True)
+>>> z = torch.tensor(-4.0, requires_grad=True)
+>>> f = (x + y) * z
+>>> f.backward()
+>>> x.grad.item(), y.grad.item(), z.grad.item()
+(-4.0, -4.0, 3.0)
+"""
+
+from . import autograd
+from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange, as_tensor, bool_, double, empty, eye, float, float16, float32, float64,
+    from_numpy, full, full_like, half, int8, int32, int64, linspace, long, ones, ones_like,
+    rand, rand_like, randint, randn, randn_like, randperm, tensor, uint8, zeros, zeros_like,
+)
+from .ops import *  # noqa: F403 - the function forms of tensor methods
+from .ops import cat, concat, pad, stack, where
+from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
+from .tensor import Parameter, Size, Tensor
+
+__version__ = "0.1.0"
+
+bool = bool_  # noqa: A001 - PyTorch's name for the dtype
+
+
+def __getattr__(name):
+    # subpackages load on first use, so `import topograd` stays light
+    if name in ("nn", "optim", "data", "keras", "train", "io", "onnx", "utils"):
+        import importlib
+
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    if name in ("save", "load"):
+        from . import io
+
+        return getattr(io, name)
+    raise AttributeError(f"module 'topograd' has no attribute {name!r}")
+
+
+__all__ = [
+    "Parameter", "Size", "Tensor", "arange", "as_tensor", "autograd", "cat", "concat", "empty",
+    "enable_grad", "eye", "from_numpy", "full", "full_like", "get_rng_state", "initial_seed",
+    "is_grad_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like", "pad", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "set_grad_enabled",
+    "set_rng_state", "stack", "tensor", "where", "zeros", "zeros_like",
+    "float32", "float64", "float16", "int64", "int32", "int8", "uint8", "bool_", "float",
+    "double", "long", "half",
+]

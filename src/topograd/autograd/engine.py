@@ -1,0 +1,458 @@
+"""The backward pass: reverse topological order, gradient accumulation, un-broadcasting.
+
+The walk is iterative (an explicit stack, no recursion), so a chain of 100,000
+operations differentiates as easily as a chain of ten. Gradients arriving at a value
+from several uses are summed; a gradient whose shape was broadcast in the forward pass
+is summed back to its input's shape here, in one place, for every operation.
+
+>>> import topograd
+>>> x = topograd.tensor([1.0, 2.0], requires_grad=True)
+>>> y = (x * x).sum()
+>>> [step.name for step in topograd.autograd.topological_order(y)]
+['Sum', 'Mul']
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..tensor import Tensor
+from .function import _FREED, _FREED_MESSAGE, Function
+from .grad_mode import STATE
+
+
+def toposort(roots) -> list:
+    """Nodes reachable from ``roots`` (Function nodes), each after every node that uses it.
+
+    This is the order the backward pass visits them: the reverse of a topological
+    order of the forward graph. Computed with an explicit stack (post-order DFS).
+    """
+    order = []
+    visited = set()
+    for root in roots:
+        if root in visited:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            if done:
+                order.append(node)
+                continue
+            if node in visited:
+                continue
+            visited.add(node)
+            stack.append((node, True))
+            for edge in node.next_edges:
+                if edge is not None and edge[1] >= 0 and edge[0] not in visited:
+                    stack.append((edge[0], False))
+    order.reverse()
+    return order
+
+
+def unbroadcast(g, shape):
+    """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return g.reshape(shape)  # checked by the caller
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _check_versions(node: Function) -> None:
+    for vc, version in node._versions:
+        if vc[0] != version:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified "
+                f"by an inplace operation: the input of {node.name} is at version {vc[0]}; "
+                f"expected version {version} instead. Avoid modifying, in place, a tensor "
+                "that an operation saved for backward (use an out-of-place operation)."
+            )
+
+
+def _graph_saved(node: Function) -> tuple:
+    """``node.saved`` as Tensors connected to the graph, for ``create_graph``."""
+    out = []
+    for s, where in zip(node.saved, node._saved_map or [None] * len(node.saved)):
+        if isinstance(s, Tensor) or not isinstance(s, np.ndarray):
+            out.append(s)  # a user-saved tensor, or a Python number
+            continue
+        if where is None:
+            out.append(Tensor._from_array(s))
+        elif where >= 0:
+            edge = node.next_edges[where]
+            out.append(_connected(s, edge))
+        else:
+            out.append(_connected(s, (node, -1 - where)))
+    return tuple(out)
+
+
+def _connected(arr, edge) -> Tensor:
+    if edge is None:
+        return Tensor._from_array(arr)
+    obj, idx = edge
+    if idx < 0:
+        return obj  # a leaf tensor
+    t = Tensor._from_array(arr)
+    t._ctx = obj
+    t._out_idx = idx
+    t.requires_grad = True
+    return t
+
+
+def _call_backward(node: Function, grads: list, create_graph: bool) -> tuple:
+    if node._array_api:
+        if create_graph:
+            saved = node.saved
+            node.saved = _graph_saved(node)
+            prev = STATE.enabled
+            STATE.enabled = True
+            try:
+                result = type(node).backward(node, *grads)
+            finally:
+                node.saved = saved
+                STATE.enabled = prev
+        else:
+            result = type(node).backward(node, *grads)
+    else:
+        prev = STATE.enabled
+        STATE.enabled = create_graph
+        try:
+            tgrads = grads if create_graph else [Tensor._from_array(g) for g in grads]
+            result = type(node).backward(node, *tgrads)
+        finally:
+            STATE.enabled = prev
+        if not isinstance(result, tuple):
+            result = (result,)
+        if not create_graph:
+            result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
+    if not isinstance(result, tuple):
+        result = (result,)
+    n = len(node.next_edges)
+    if len(result) != n:
+        if len(result) > n and all(r is None for r in result[n:]):
+            result = result[:n]
+        elif len(result) < n and all(e is None for e in node.next_edges[len(result):]):
+            result = result + (None,) * (n - len(result))
+        else:
+            raise RuntimeError(
+                f"function {node.name}Backward returned an incorrect number of gradients "
+                f"(expected {n}, got {len(result)})"
+            )
+    return result
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
+                 allow_unused=False):
+    """The engine. Propagates ``root_grads`` from ``roots`` down to the leaves.
+
+    Args:
+        roots: output tensors.
+        root_grads: one gradient per root (arrays, or Tensors with ``create_graph``).
+        retain_graph: keep saved values so the graph can be walked again.
+        create_graph: build a graph of the backward pass itself (higher derivatives).
+        inputs: when given, return the gradients for these tensors instead of
+            accumulating into leaves' ``.grad`` (this is ``autograd.grad``).
+        allow_unused: with ``inputs``, return None for an input the outputs do not use.
+
+    Returns:
+        None, or with ``inputs`` a list of gradients.
+    """
+    buffers: dict = {}
+    leaf_grads: dict = {}
+    root_nodes = []
+    for r, g in zip(roots, root_grads):
+        if r._ctx is None:
+            leaf_grads[r] = leaf_grads[r] + g if r in leaf_grads else g
+            continue
+        slot = buffers.setdefault(r._ctx, [None] * len(r._ctx.out_shapes))
+        i = r._out_idx
+        slot[i] = g if slot[i] is None else slot[i] + g
+        root_nodes.append(r._ctx)
+
+    capture = None
+    captured = None
+    if inputs is not None:
+        capture = {}
+        captured = [None] * len(inputs)
+        for k, t in enumerate(inputs):
+            key = (t, -1) if t._ctx is None else (t._ctx, t._out_idx)
+            capture.setdefault(key, []).append(k)
+
+    order = toposort(root_nodes)
+    for node in order:
+        grads = buffers.pop(node, None)
+        if grads is None:
+            continue
+        if node.saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        if node._versions is not None:
+            _check_versions(node)
+        for i, g in enumerate(grads):
+            if g is None:
+                grads[i] = _zeros(node.out_shapes[i], create_graph)
+        if capture is not None:
+            for i, g in enumerate(grads):
+                for k in capture.get((node, i), ()):
+                    captured[k] = g
+        if node._retained is not None:
+            for i, ref in node._retained.items():
+                t = ref()
+                if t is not None:
+                    t.grad = grads[i] if create_graph else Tensor._from_array(grads[i].copy())
+        in_grads = _call_backward(node, grads, create_graph)
+        shapes = node.in_shapes
+        for k, edge in enumerate(node.next_edges):
+            if edge is None:
+                continue
+            g = in_grads[k]
+            if g is None:
+                continue
+            if create_graph and not isinstance(g, Tensor):
+                g = Tensor._from_array(np.asarray(g))
+            shape = shapes[k]
+            if g.shape != shape:
+                g = unbroadcast(g, shape)
+                if g.shape != shape:
+                    raise RuntimeError(
+                        f"function {node.name}Backward returned an invalid gradient at "
+                        f"index {k}: got shape {tuple(g.shape)} but expected shape "
+                        f"{tuple(shape)}"
+                    )
+            obj, idx = edge
+            if idx < 0:
+                leaf_grads[obj] = leaf_grads[obj] + g if obj in leaf_grads else g
+            else:
+                slot = buffers.get(obj)
+                if slot is None:
+                    slot = buffers[obj] = [None] * len(obj.out_shapes)
+                slot[idx] = g if slot[idx] is None else slot[idx] + g
+        if not retain_graph and node.saved:
+            node.saved = _FREED
+
+    if capture is not None:
+        for t, g in leaf_grads.items():
+            for k in capture.get((t, -1), ()):
+                captured[k] = g
+        for k, g in enumerate(captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {k}) appears to not have been "
+                    "used in the graph. Set allow_unused=True if this is the desired behavior."
+                )
+        if not create_graph:
+            return [None if g is None else Tensor._from_array(_owned(g, set())) for g in captured]
+        return captured
+
+    _accumulate_leaves(leaf_grads, root_grads, create_graph)
+    return None
+
+
+def _zeros(shape, create_graph):
+    z = np.zeros(shape, dtype=np.float32)
+    return Tensor._from_array(z) if create_graph else z
+
+
+def _owned(g, seen: set):
+    """``g``, or a copy of it when it may be shared with another gradient or value."""
+    if g.base is not None or id(g) in seen:
+        g = g.copy()
+    seen.add(id(g))
+    return g
+
+
+def _accumulate_leaves(leaf_grads: dict, root_grads, create_graph: bool) -> None:
+    seen = {id(g) for g in root_grads if not isinstance(g, Tensor)}
+    for leaf, g in leaf_grads.items():
+        if create_graph:
+            if g.dtype != leaf.dtype:
+                g = g.to(leaf.dtype)
+            leaf.grad = g if leaf.grad is None else leaf.grad + g
+            continue
+        if g.dtype != leaf._data.dtype:
+            g = g.astype(leaf._data.dtype)
+        if leaf.grad is None:
+            leaf.grad = Tensor._from_array(_owned(g, seen))
+        elif leaf.grad.requires_grad:
+            leaf.grad = leaf.grad.detach() + Tensor._from_array(g)
+        else:
+            leaf.grad._data += g
+
+
+def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False,
+             inputs=None) -> None:
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "element 0 of tensors does not require grad and does not have a grad_fn: "
+            "call requires_grad_() on a leaf (or create it with requires_grad=True) "
+            "before computing with it"
+        )
+    if gradient is None:
+        if tensor._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for scalar outputs: this output has "
+                f"shape {tuple(tensor.shape)}; pass backward(gradient=...) with that shape"
+            )
+        gradient = np.ones_like(tensor._data)
+    else:
+        gradient = _as_grad_array(gradient, tensor, "backward(gradient=...)")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        gradient = Tensor._from_array(gradient)
+    if inputs is not None:
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        grads = run_backward([tensor], [gradient], retain_graph, create_graph, inputs,
+                             allow_unused=True)
+        for t, g in zip(inputs, grads):
+            if g is None:
+                continue
+            if create_graph:
+                t.grad = g if t.grad is None else t.grad + g
+            elif t.grad is None:
+                t.grad = g
+            else:
+                t.grad._data += g._data
+        return
+    run_backward([tensor], [gradient], retain_graph, create_graph)
+
+
+def _as_grad_array(g, like: Tensor, what: str) -> np.ndarray:
+    arr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=like._data.dtype)
+    if arr.shape != like._data.shape:
+        raise RuntimeError(
+            f"{what}: mismatch in shape: grad_output has a shape of {tuple(arr.shape)} "
+            f"and output has a shape of {tuple(like.shape)}"
+        )
+    return arr
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, without touching ``.grad``.
+
+    Args:
+        outputs: a Tensor or a sequence of Tensors.
+        inputs: a Tensor or a sequence of Tensors that require grad.
+        grad_outputs: the vector in the vector-Jacobian product, one per output
+            (None for scalar outputs means 1).
+        retain_graph: keep the graph for another pass (default: ``create_graph``).
+        create_graph: make the returned gradients differentiable.
+        allow_unused: return None for inputs the outputs do not depend on.
+
+    Returns:
+        A tuple of Tensors, one per input.
+
+    >>> import topograd
+    >>> x = topograd.tensor(3.0, requires_grad=True)
+    >>> (g,) = topograd.autograd.grad(x ** 3, x, create_graph=True)
+    >>> g.item(), topograd.autograd.grad(g, x)[0].item()
+    (27.0, 18.0)
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    single = isinstance(inputs, Tensor)
+    inputs = [inputs] if single else list(inputs)
+    for k, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {k} does not require grad")
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    root_grads = []
+    for o, g in zip(outputs, grad_outputs):
+        if not o.requires_grad:
+            raise RuntimeError("grad: an output does not require grad and has no grad_fn")
+        if g is None:
+            if o._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs: an output has "
+                    f"shape {tuple(o.shape)}; pass grad_outputs"
+                )
+            g = np.ones_like(o._data)
+        else:
+            g = _as_grad_array(g, o, "grad(grad_outputs=...)")
+        root_grads.append(Tensor._from_array(g) if create_graph else g)
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outputs, root_grads, retain_graph, create_graph, inputs,
+                          allow_unused)
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the backward pass, as :func:`topological_order` reports it."""
+
+    index: int
+    name: str
+    input_shapes: tuple
+    output_shapes: tuple
+    node: Function
+
+    def __str__(self) -> str:
+        ins = ", ".join(_fmt_shape(s) for s in self.input_shapes)
+        outs = ", ".join(_fmt_shape(s) for s in self.output_shapes)
+        return f"{self.index:>3}  {self.name:<14} ({ins}) -> {outs}"
+
+
+def _fmt_shape(shape) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+class TopologicalOrder(list):
+    """A list of :class:`Step` that prints as a table."""
+
+    def __str__(self) -> str:
+        head = "backward visits, from the output down to the leaves:"
+        return "\n".join([head] + [str(s) for s in self])
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython
+        p.text(str(self))
+
+
+def topological_order(tensor: Tensor) -> TopologicalOrder:
+    """The nodes in the order the backward pass visits them, from the output down.
+
+    Each step has the operation's ``name``, its ``input_shapes`` and ``output_shapes``;
+    ``print()`` the result for a table.
+
+    >>> import topograd
+    >>> w = topograd.tensor([[0.1, 0.5], [-0.3, 0.8]], requires_grad=True)
+    >>> x = topograd.tensor([0.2, 0.4], requires_grad=True)
+    >>> f = ((w @ x) ** 2).sum()
+    >>> print(topograd.autograd.topological_order(f))
+    backward visits, from the output down to the leaves:
+      0  Sum            ((2,)) -> ()
+      1  Pow            ((2,), ()) -> (2,)
+      2  MatMul         ((2, 2), (2,)) -> (2,)
+    """
+    if tensor._ctx is None:
+        return TopologicalOrder()
+    steps = TopologicalOrder()
+    for i, node in enumerate(toposort([tensor._ctx])):
+        steps.append(Step(i, node.name, tuple(tuple(s) for s in node.in_shapes),
+                          tuple(tuple(s) for s in node.out_shapes), node))
+    return steps
+
+
+def retain_grad(tensor: Tensor) -> None:
+    """Make a non-leaf ``tensor`` keep its ``.grad`` after backward."""
+    node = tensor._ctx
+    if node is None:
+        return
+    if node._retained is None:
+        node._retained = {}
+    node._retained[tensor._out_idx] = weakref.ref(tensor)

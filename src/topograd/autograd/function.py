@@ -1,0 +1,221 @@
+"""Function: one node of the computational graph.
+
+Every operation in topograd is a :class:`Function`. Calling ``SomeFunction.apply(*args)``
+runs its ``forward`` and, when grad mode is on and some input requires grad, records
+the node: the object itself is the context (``ctx``) that holds what ``backward``
+needs, the edges to the nodes that made its inputs, and its inputs' shapes.
+
+Two kinds of Function share this machinery:
+
+* Built-in primitives (``_array_api = True``) see NumPy arrays in ``forward`` and
+  ``backward``: the fast path, no Tensor objects in between. Their ``backward`` is
+  written with operations that NumPy arrays and Tensors both have, so that the
+  engine can replay it on Tensors when ``create_graph=True`` asks for a
+  differentiable gradient.
+* User-defined Functions (the PyTorch way) see Tensors, as in ``torch.autograd.Function``:
+
+>>> import topograd
+>>> from topograd.autograd import Function
+>>> class Cube(Function):
+...     @staticmethod
+...     def forward(ctx, x):
+...         ctx.save_for_backward(x)
+...         return x * x * x
+...     @staticmethod
+...     def backward(ctx, grad):
+...         (x,) = ctx.saved_tensors
+...         return grad * 3 * x * x
+>>> x = topograd.tensor(2.0, requires_grad=True)
+>>> Cube.apply(x).backward()
+>>> x.grad.item()
+12.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grad_mode import STATE
+
+# Bound by topograd.tensor once the Tensor class exists (the two modules need each other).
+Tensor = None
+
+# Marks saved values released after a backward pass without retain_graph.
+_FREED = object()
+
+
+class Function:
+    """Base class of graph nodes; subclass it and write ``forward`` and ``backward``.
+
+    Attributes set on the node by :meth:`apply`:
+        next_edges: for each positional argument, ``(node_or_leaf, output_index)`` or
+            None where no gradient flows.
+        in_shapes: each argument's shape (``()`` for Python scalars).
+        needs_input_grad: for each argument, whether it needs a gradient.
+        saved: what ``forward`` passed to ``save_for_backward``.
+    """
+
+    _array_api = False  # built-in primitives set True: forward/backward see ndarrays
+    saved = ()
+    _versions = None
+    _saved_map = None
+    _retained = None
+
+    # -- user-facing ctx API ----------------------------------------------------
+    def save_for_backward(self, *values) -> None:
+        """Keep values for ``backward``; read them back from ``ctx.saved_tensors``."""
+        self.saved = values
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """What ``forward`` saved; an error once a backward pass has freed it."""
+        if self.saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        return self.saved
+
+    def mark_non_differentiable(self, *outputs) -> None:  # PyTorch compatibility
+        """Accepted for PyTorch compatibility; outputs of ints/bools get no gradient anyway."""
+
+    def set_materialize_grads(self, value: bool) -> None:  # PyTorch compatibility
+        """Accepted for PyTorch compatibility: missing output gradients arrive as zeros."""
+
+    @property
+    def name(self) -> str:
+        """The operation's name, e.g. ``"Mul"``."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}Backward>"
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError(
+            "a Function subclass must define backward(ctx, *grad_outputs) to be differentiated"
+        )
+
+    # -- recording --------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on ``args`` and record the node when a gradient is needed.
+
+        Returns:
+            A Tensor, or a tuple of Tensors when ``forward`` returns several arrays.
+        """
+        ctx = cls.__new__(cls)
+        record = False
+        if STATE.enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    record = True
+                    break
+        if cls._array_api:
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            out = cls.forward(ctx, *arrays, **kwargs)
+        else:
+            prev = STATE.enabled
+            STATE.enabled = False
+            try:
+                out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                STATE.enabled = prev
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if not record:
+            if type(out) is tuple:
+                return tuple(_wrap(o) for o in out)
+            return _wrap(out)
+        edges = []
+        shapes = []
+        for a in args:
+            if isinstance(a, Tensor):
+                shapes.append(a._data.shape)
+                if a.requires_grad:
+                    edges.append((a._ctx, a._out_idx) if a._ctx is not None else (a, -1))
+                    continue
+            else:
+                shapes.append(())
+            edges.append(None)
+        ctx.next_edges = edges
+        ctx.in_shapes = shapes
+        if type(out) is not np.ndarray and type(out) is not tuple:
+            out = ctx._as_array_output(out)
+        if type(out) is tuple:
+            outs = tuple(_wrap(o, ctx, i) for i, o in enumerate(out))
+            ctx.out_shapes = [o._data.shape for o in outs]
+            first = outs
+        else:
+            outs = first = _wrap(out, ctx, 0)
+            ctx.out_shapes = [first._data.shape]
+        if ctx.saved:
+            ctx._track_saved(args, arrays, outs)
+        return first
+
+    def _as_array_output(self, out):
+        """NumPy returns scalars from 0-d computations: make the output an array, and
+        keep what was saved pointing at it (so create_graph can recognise the output)."""
+        if isinstance(out, Tensor):
+            return out._data
+        arr = np.asarray(out)
+        if self.saved:
+            self.saved = tuple(arr if s is out else s for s in self.saved)
+        return arr
+
+    def _track_saved(self, args, arrays, outs) -> None:
+        """Remember which saved values are inputs or outputs, and their versions.
+
+        The versions let backward detect a value modified in place after it was saved;
+        the map lets ``create_graph`` replay backward on Tensors connected to the graph.
+        """
+        outs = outs if type(outs) is tuple else (outs,)
+        smap = []
+        versions = []
+        for s in self.saved:
+            where = None
+            if isinstance(s, Tensor):
+                s = s._data
+            for i, a in enumerate(arrays):
+                if a is s and isinstance(args[i], Tensor):
+                    where = i
+                    versions.append((args[i]._version_counter(), args[i]))
+                    break
+            else:
+                for j, o in enumerate(outs):
+                    if o._data is s:
+                        where = -1 - j
+                        versions.append((o._version_counter(), o))
+                        break
+            smap.append(where)
+        self._saved_map = smap
+        # keep (counter, version) pairs only: holding the tensors would form cycles
+        self._versions = [(vc, vc[0]) for vc, _ in versions] if versions else None
+
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the "
+    "graph are freed when you call .backward() or autograd.grad(). Specify "
+    "retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward."
+)
+
+
+def _wrap(arr, ctx=None, idx=0) -> Tensor:
+    """Make the output Tensor of an operation around ``arr`` (no copy)."""
+    if type(arr) is not np.ndarray:
+        if isinstance(arr, Tensor):
+            arr = arr._data
+        else:
+            arr = np.asarray(arr)
+    t = Tensor.__new__(Tensor)
+    t._data = arr
+    t.grad = None
+    t._ctx = ctx
+    t._out_idx = idx
+    t._vc = None
+    t.requires_grad = ctx is not None and arr.dtype.kind in "fc"
+    if ctx is not None and not t.requires_grad:
+        t._ctx = None
+    return t

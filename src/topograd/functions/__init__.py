@@ -1,0 +1,17 @@
+"""The differentiable primitives, grouped by kind. Each class is one graph node."""
+
+from .elementwise import (
+    Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Primitive,
+    Relu, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Where,
+)
+from .matmul import MatMul
+from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, Scatter, Stack
+from .reduce import Amax, Amin, LogSumExp, Mean, Sum
+from .softmax import LogSoftmax, Softmax
+
+__all__ = [
+    "Abs", "Add", "Amax", "Amin", "Cast", "Cat", "Clamp", "Cos", "Div", "Exp", "Expand",
+    "GetItem", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Maximum", "Mean", "Minimum", "Mul",
+    "Neg", "Pad", "Permute", "Pow", "Primitive", "Relu", "Reshape", "Scatter", "Sigmoid", "Sign",
+    "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Where",
+]

@@ -1,0 +1,363 @@
+"""Elementwise primitives: arithmetic, exp/log, activations, comparisons-based selection.
+
+Each class is one graph node: ``forward`` on arrays, ``backward`` returns one gradient
+per positional input (the engine sums broadcast gradients back to each input's shape).
+``backward`` uses only operations arrays and Tensors share (see ``_xp``), so it also
+runs on Tensors for higher derivatives.
+
+The three gates of the computational-graph lesson are here: ``Add`` distributes the
+upstream gradient to both inputs, ``Maximum`` routes it to the larger input, ``Mul``
+switches: each input gets the upstream gradient times the *other* input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from . import _xp
+
+
+class Primitive(Function):
+    """A built-in operation: forward and backward see NumPy arrays."""
+
+    _array_api = True
+
+
+class Add(Primitive):
+    """x + y. Backward: the add gate distributes the gradient unchanged."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Primitive):
+    """x - y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        return x - y
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (-g if ctx.next_edges[1] is not None else None)
+
+
+class Mul(Primitive):
+    """x * y. Backward: the mul gate switches, d/dx = y * g, d/dy = x * g."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        e = ctx.next_edges
+        return (g * y if e[0] is not None else None, g * x if e[1] is not None else None)
+
+
+class Div(Primitive):
+    """x / y."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        e = ctx.next_edges
+        gx = g / y if e[0] is not None else None
+        gy = -g * x / (y * y) if e[1] is not None else None
+        return gx, gy
+
+
+class Pow(Primitive):
+    """x ** y for a tensor or scalar base and exponent."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        out = x**y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y, out = ctx.saved
+        e = ctx.next_edges
+        gx = gy = None
+        if e[0] is not None:
+            if isinstance(y, (int, float)) and not isinstance(y, bool):
+                gx = g * (2 * x) if y == 2 else g * (y * x ** (y - 1))
+            else:
+                gx = g * y * x ** (y - 1)
+        if e[1] is not None:
+            gy = g * out * _xp.log(x)
+        return gx, gy
+
+
+class Neg(Primitive):
+    """-x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return -x
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Primitive):
+    """e ** x. Keeps its output, which is its own derivative."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g * out
+
+
+class Log(Primitive):
+    """Natural logarithm."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g / x
+
+
+class Sqrt(Primitive):
+    """Square root. Keeps its output: d sqrt(x) = 1 / (2 sqrt(x))."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g / (out * 2)
+
+
+class Abs(Primitive):
+    """|x| (gradient 0 at 0, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * _xp.sign(x)
+
+
+class Sign(Primitive):
+    """sign(x); its gradient is zero everywhere."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0
+
+
+class Sin(Primitive):
+    """sin(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return g * _xp.cos(x)
+
+
+class Cos(Primitive):
+    """cos(x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return -g * _xp.sin(x)
+
+
+class Tanh(Primitive):
+    """tanh(x). Keeps its output: d tanh = 1 - tanh^2."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g * (1 - out * out)
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x) without overflow: exp only ever sees non-positive numbers."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+class Sigmoid(Primitive):
+    """1 / (1 + e^-x), stable for any x. Keeps its output: d s = s (1 - s)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = stable_sigmoid(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g * out * (1 - out)
+
+
+class Relu(Primitive):
+    """max(x, 0). Keeps its output (as Chainer does): the gradient passes where out > 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return g * (out > 0)
+
+
+class Maximum(Primitive):
+    """Elementwise max(x, y). The max gate routes the gradient to the larger input
+    (split evenly on ties, as PyTorch does)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        return _route(g, x, y, ctx.next_edges)
+
+
+class Minimum(Primitive):
+    """Elementwise min(x, y); the gradient goes to the smaller input."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        return _route(g, y, x, ctx.next_edges)
+
+
+def _route(g, win, lose, edges):
+    a = _data(win)
+    b = _data(lose)
+    share = (a > b) + 0.5 * (a == b)
+    other = (a < b) + 0.5 * (a == b)
+    return (g * share if edges[0] is not None else None,
+            g * other if edges[1] is not None else None)
+
+
+def _data(v):
+    return v._data if hasattr(v, "_data") else np.asarray(v)
+
+
+class Clamp(Primitive):
+    """Clamp x into [lo, hi] (either may be None). The gradient passes where
+    lo <= x <= hi, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x, lo=None, hi=None):
+        out = x
+        mask = None
+        if lo is not None:
+            out = np.maximum(out, np.asarray(lo, dtype=x.dtype))
+            mask = x >= lo
+        if hi is not None:
+            out = np.minimum(out, np.asarray(hi, dtype=x.dtype))
+            mask = x <= hi if mask is None else mask & (x <= hi)
+        ctx.mask = mask
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g if ctx.mask is None else g * ctx.mask
+
+
+class Where(Primitive):
+    """Take x where ``cond`` holds, else y."""
+
+    @staticmethod
+    def forward(ctx, cond, x, y):
+        ctx.cond = cond = np.asarray(cond, dtype=bool)
+        return np.where(cond, x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        e = ctx.next_edges
+        zero = g * 0
+        return (
+            None,
+            _xp.where(ctx.cond, g, zero) if e[1] is not None else None,
+            _xp.where(ctx.cond, zero, g) if e[2] is not None else None,
+        )
+
+
+class Cast(Primitive):
+    """Change the dtype; the gradient is cast back to the input's dtype."""
+
+    @staticmethod
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if type(g) is np.ndarray:
+            return g.astype(ctx.dtype, copy=False), None
+        return g.to(ctx.dtype), None

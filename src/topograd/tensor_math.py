@@ -1,0 +1,594 @@
+"""Tensor arithmetic, elementwise functions, reductions and in-place updates.
+
+Mixed into :class:`topograd.Tensor`; every method here calls a primitive from
+``topograd.functions`` (or composes a few).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .autograd import grad_mode
+from .functions import elementwise as E
+from .functions import reduce as R
+from .functions.matmul import MatMul
+from .functions.softmax import LogSoftmax, Softmax
+
+_Add, _Sub, _Mul, _Div, _Pow = E.Add.apply, E.Sub.apply, E.Mul.apply, E.Div.apply, E.Pow.apply
+_STATE = grad_mode.STATE
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def _other(self, other):
+    """Prepare the second operand: keep Python scalars weak, align int/float dtypes."""
+    t = type(other)
+    if t is float:
+        if self._data.dtype.kind not in "fc":
+            return self.type(np.float32), other
+        return self, other
+    if t is int or t is bool:
+        return self, other
+    from .tensor import Tensor
+
+    if isinstance(other, Tensor):
+        a, b = self._data.dtype, other._data.dtype
+        if a is not b and a != b:
+            if a.kind == "f" and b.kind != "f":
+                other = other.type(a)
+            elif b.kind == "f" and a.kind != "f":
+                self = self.type(b)
+        return self, other
+    if isinstance(other, (np.ndarray, np.generic)):
+        arr = np.asarray(other)
+        if arr.dtype.kind == "f" and self._data.dtype.kind == "f" and arr.ndim == 0:
+            return self, arr.item()
+        return self, Tensor._from_array(arr)
+    if isinstance(other, (list, tuple)):
+        return _other(self, Tensor(other))
+    raise TypeError(
+        f"unsupported operand type: Tensor and {type(other).__name__} (expected a Tensor, "
+        "a number or an array)"
+    )
+
+
+def _broadcast_error(op, a, b):
+    sa = np.shape(a._data if hasattr(a, "_data") else a)
+    sb = np.shape(b._data if hasattr(b, "_data") else b)
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise RuntimeError(
+            f"{op}: the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
+            "(sizes must match, or be 1, in each trailing dimension)"
+        ) from None
+
+
+def _binary(apply, op, a, b):
+    try:
+        return apply(a, b)
+    except ValueError:
+        _broadcast_error(op, a, b)
+        raise
+
+
+class MathMixin:
+    __slots__ = ()
+
+    # -- arithmetic operators ----------------------------------------------------------
+    def __add__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Add, "add", s, o)
+
+    def __radd__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Add, "add", o, s)
+
+    def __sub__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Sub, "sub", s, o)
+
+    def __rsub__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Sub, "sub", o, s)
+
+    def __mul__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Mul, "mul", s, o)
+
+    def __rmul__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Mul, "mul", o, s)
+
+    def __truediv__(self, other):
+        s, o = _other(self, other)
+        if s._data.dtype.kind not in "fc" and (type(o) is int or getattr(o, "dtype", None)
+                                              is not None and o.dtype.kind not in "fc"):
+            s = s.type(np.float32)
+        return _binary(_Div, "div", s, o)
+
+    def __rtruediv__(self, other):
+        s, o = _other(self, other)
+        if s._data.dtype.kind not in "fc":
+            s = s.type(np.float32)
+        return _binary(_Div, "div", o, s)
+
+    def __pow__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Pow, "pow", s, o)
+
+    def __rpow__(self, other):
+        s, o = _other(self, other)
+        return _binary(_Pow, "pow", o, s)
+
+    def __matmul__(self, other):
+        from .tensor import Tensor
+
+        if not isinstance(other, Tensor):
+            other = Tensor(other, dtype=self._data.dtype)
+        return MatMul.apply(self, other)
+
+    def __rmatmul__(self, other):
+        from .tensor import Tensor
+
+        return MatMul.apply(Tensor(other, dtype=self._data.dtype), self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.Abs.apply(self)
+
+    # named forms
+    def add(self, other, alpha=1):
+        """self + alpha * other."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        """self - alpha * other."""
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        """self * other."""
+        return self * other
+
+    def div(self, other):
+        """self / other."""
+        return self / other
+
+    def pow(self, exponent):
+        """self ** exponent."""
+        return self**exponent
+
+    def matmul(self, other):
+        """Matrix product (vectors, matrices, batched)."""
+        return self @ other
+
+    def mm(self, other):
+        """Matrix product of two 2-D tensors."""
+        return self @ other
+
+    def neg(self):
+        """-self."""
+        return -self
+
+    # -- comparisons (not differentiable) ----------------------------------------------
+    def _compare(self, other, fn):
+        from .tensor import Tensor
+
+        o = other._data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._from_array(np.asarray(fn(self._data, o)))
+        except ValueError:
+            _broadcast_error("comparison", self, other)
+            raise
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):  # noqa: D105 - elementwise, as in PyTorch
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __invert__(self):
+        from .tensor import Tensor
+
+        return Tensor._from_array(~self._data)
+
+    def __and__(self, other):
+        return self._compare(other, np.logical_and if self._data.dtype == bool else np.bitwise_and)
+
+    def __or__(self, other):
+        return self._compare(other, np.logical_or if self._data.dtype == bool else np.bitwise_or)
+
+    def eq(self, other):
+        """Elementwise ==, a bool tensor."""
+        return self == other
+
+    def ne(self, other):
+        """Elementwise !=."""
+        return self != other
+
+    def lt(self, other):
+        """Elementwise <."""
+        return self < other
+
+    def le(self, other):
+        """Elementwise <=."""
+        return self <= other
+
+    def gt(self, other):
+        """Elementwise >."""
+        return self > other
+
+    def ge(self, other):
+        """Elementwise >=."""
+        return self >= other
+
+    def equal(self, other) -> bool:
+        """True when both tensors have the same shape and values."""
+        return bool(np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8) -> bool:
+        """True when all values are close (NumPy's rule)."""
+        o = other._data if hasattr(other, "_data") else other
+        return bool(np.allclose(self._data, o, rtol=rtol, atol=atol))
+
+    def isnan(self):
+        """Elementwise NaN test."""
+        return self._compare(None, lambda a, _: np.isnan(a))
+
+    def isfinite(self):
+        """Elementwise finiteness test."""
+        return self._compare(None, lambda a, _: np.isfinite(a))
+
+    def all(self, dim=None):
+        """True where every element (along ``dim``) is nonzero."""
+        return self._compare(None, lambda a, _: np.all(a, axis=dim))
+
+    def any(self, dim=None):
+        """True where some element (along ``dim``) is nonzero."""
+        return self._compare(None, lambda a, _: np.any(a, axis=dim))
+
+    # -- elementwise functions ---------------------------------------------------------
+    def exp(self):
+        """e ** self."""
+        return E.Exp.apply(self)
+
+    def log(self):
+        """Natural logarithm."""
+        return E.Log.apply(self)
+
+    def sqrt(self):
+        """Square root."""
+        return E.Sqrt.apply(self)
+
+    def abs(self):
+        """Absolute value."""
+        return E.Abs.apply(self)
+
+    def sign(self):
+        """-1, 0 or 1 (gradient zero)."""
+        return E.Sign.apply(self)
+
+    def sin(self):
+        """Sine."""
+        return E.Sin.apply(self)
+
+    def cos(self):
+        """Cosine."""
+        return E.Cos.apply(self)
+
+    def tanh(self):
+        """Hyperbolic tangent."""
+        return E.Tanh.apply(self)
+
+    def sigmoid(self):
+        """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|."""
+        return E.Sigmoid.apply(self)
+
+    def relu(self):
+        """max(x, 0)."""
+        return E.Relu.apply(self)
+
+    def square(self):
+        """self ** 2."""
+        return self * self
+
+    def reciprocal(self):
+        """1 / self."""
+        return 1.0 / self
+
+    def maximum(self, other):
+        """Elementwise maximum (the max gate)."""
+        s, o = _other(self, other)
+        return _binary(E.Maximum.apply, "maximum", s, o)
+
+    def minimum(self, other):
+        """Elementwise minimum."""
+        s, o = _other(self, other)
+        return _binary(E.Minimum.apply, "minimum", s, o)
+
+    def clamp(self, min=None, max=None):
+        """Limit values to [min, max]; either bound may be None (or a tensor)."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+        if hasattr(min, "_data") or hasattr(max, "_data"):
+            out = self
+            if min is not None:
+                out = out.maximum(min)
+            if max is not None:
+                out = out.minimum(max)
+            return out
+        return E.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        """max(self, min)."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        """min(self, max)."""
+        return self.clamp(max=max)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other`` (PyTorch's method form)."""
+        from .tensor import where
+
+        return where(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, else self."""
+        from .tensor import where
+
+        return where(mask, value, self)
+
+    def softmax(self, dim: int):
+        """Softmax along ``dim``."""
+        return Softmax.apply(self, self._norm_dim(dim))
+
+    def log_softmax(self, dim: int):
+        """Log-softmax along ``dim``."""
+        return LogSoftmax.apply(self, self._norm_dim(dim))
+
+    # -- reductions --------------------------------------------------------------------
+    def _axes(self, dim, axis):
+        return self._norm_dims(dim if axis is None else axis)
+
+    def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        """Sum over all elements or over ``dim`` (an int or a tuple)."""
+        t = self if dtype is None else self.type(dtype)
+        return R.Sum.apply(t, self._axes(dim, axis), bool(keepdim or keepdims))
+
+    def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
+        """Mean over all elements or over ``dim``."""
+        t = self if dtype is None else self.type(dtype)
+        if t._data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {t._data.dtype}"
+            )
+        return R.Mean.apply(t, self._axes(dim, axis), bool(keepdim or keepdims))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=None):
+        """Variance; ``correction=1`` (the default, Bessel's) divides by n - 1."""
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        axes = self._axes(dim, axis)
+        keep = bool(keepdim or keepdims)
+        n = self._data.size if axes is None else int(np.prod([self._data.shape[a] for a in axes]))
+        centered = self - R.Mean.apply(self, axes, True)
+        return R.Sum.apply(centered * centered, axes, keep) / max(n - correction, 0)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+            keepdims=None):
+        """Standard deviation (square root of :meth:`var`)."""
+        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
+                        keepdims=keepdims).sqrt()
+
+    def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """log(sum(exp(self))) over ``dim``, computed stably."""
+        return R.LogSumExp.apply(self, self._axes(dim, axis), bool(keepdim or keepdims))
+
+    def amax(self, dim=None, keepdim=False):
+        """Maximum over ``dim`` (gradient shared among ties)."""
+        return R.Amax.apply(self, self._norm_dims(dim), keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        """Minimum over ``dim``."""
+        return R.Amin.apply(self, self._norm_dims(dim), keepdim)
+
+    def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Max of all elements; with ``dim`` a ``(values, indices)`` pair; with a tensor,
+        the elementwise maximum."""
+        if hasattr(dim, "_data"):
+            return self.maximum(dim)
+        return self._extreme(R.Amax, np.argmax, dim, axis, keepdim or keepdims)
+
+    def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+        """Min of all elements; with ``dim`` a ``(values, indices)`` pair."""
+        if hasattr(dim, "_data"):
+            return self.minimum(dim)
+        return self._extreme(R.Amin, np.argmin, dim, axis, keepdim or keepdims)
+
+    def _extreme(self, fn, arg, dim, axis, keep):
+        d = dim if axis is None else axis
+        if d is None or isinstance(d, tuple):
+            return fn.apply(self, self._norm_dims(d), bool(keep))
+        ax = self._norm_dim(d)
+        values = fn.apply(self, (ax,), bool(keep))
+        from .tensor import Tensor
+
+        idx = arg(self._data, axis=ax, keepdims=bool(keep))
+        return MaxResult(values, Tensor._from_array(np.asarray(idx, dtype=np.int64)))
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
+        return self._arg(np.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the minimum."""
+        return self._arg(np.argmin, dim, keepdim)
+
+    def _arg(self, fn, dim, keepdim):
+        from .tensor import Tensor
+
+        if dim is None:
+            return Tensor._from_array(np.asarray(fn(self._data), dtype=np.int64))
+        out = fn(self._data, axis=self._norm_dim(dim), keepdims=bool(keepdim))
+        return Tensor._from_array(np.asarray(out, dtype=np.int64))
+
+    def prod(self, dim=None, keepdim=False):
+        """Product of elements (composed as exp(sum(log|x|)) is avoided: direct, not
+        differentiable through zeros)."""
+        from .tensor import Tensor
+
+        if self.requires_grad:
+            raise NotImplementedError("prod() is not differentiable in topograd yet")
+        return Tensor._from_array(np.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm (p = 1, 2 or inf) over all elements or ``dim``."""
+        if p == 2 or p == "fro":
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == float("inf"):
+            return self.abs().amax(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    # -- in-place updates ----------------------------------------------------------------
+    def _inplace(self, result_fn, *args):
+        """Apply an update in place, safely.
+
+        A leaf that requires grad is refused while grad mode is on (its gradient would be
+        lost). When the graph is being recorded the update is recorded too: this tensor
+        now stands for the result. Values saved earlier for backward are checked by
+        version, so a later backward refuses to use modified values.
+        """
+        if _STATE.enabled and self.requires_grad:
+            if self._ctx is None:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place "
+                    "operation. Wrap the update in topograd.no_grad() (as optimizers do), "
+                    "or use an out-of-place operation."
+                )
+            self._bump_version()
+            out = result_fn(self, *args)
+            self._data = out._data
+            self._ctx, self._out_idx = out._ctx, out._out_idx
+            self.requires_grad = out.requires_grad
+            self._vc = None
+            return self
+        if _STATE.enabled and any(getattr(a, "requires_grad", False) for a in args):
+            out = result_fn(self, *args)
+            self._bump_version()
+            self._data = out._data.astype(self._data.dtype, copy=False)
+            self._ctx, self._out_idx, self.requires_grad = out._ctx, out._out_idx, True
+            self._vc = None
+            return self
+        prev = _STATE.enabled
+        _STATE.enabled = False
+        try:
+            out = result_fn(self, *args)
+        finally:
+            _STATE.enabled = prev
+        try:
+            np.copyto(self._data, out._data, casting="same_kind")
+        except TypeError:
+            raise RuntimeError(
+                f"result type {out._data.dtype} can't be cast to the desired output type "
+                f"{self._data.dtype} in an in-place operation"
+            ) from None
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {tuple(self._data.shape)} doesn't match the broadcast "
+                f"shape {tuple(out._data.shape)} in an in-place operation"
+            ) from None
+        self._bump_version()
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(type(self).__add__, other)
+
+    def __isub__(self, other):
+        return self._inplace(type(self).__sub__, other)
+
+    def __imul__(self, other):
+        return self._inplace(type(self).__mul__, other)
+
+    def __itruediv__(self, other):
+        return self._inplace(type(self).__truediv__, other)
+
+    def add_(self, other, alpha=1):
+        """In-place self += alpha * other."""
+        return self._inplace(lambda s, o: s.add(o, alpha), other)
+
+    def sub_(self, other, alpha=1):
+        """In-place self -= alpha * other."""
+        return self._inplace(lambda s, o: s.sub(o, alpha), other)
+
+    def mul_(self, other):
+        """In-place self *= other."""
+        return self._inplace(type(self).__mul__, other)
+
+    def div_(self, other):
+        """In-place self /= other."""
+        return self._inplace(type(self).__truediv__, other)
+
+    def clamp_(self, min=None, max=None):
+        """In-place clamp."""
+        return self._inplace(lambda s: s.clamp(min, max))
+
+    def zero_(self):
+        """Fill with zeros, in place."""
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Fill with ``value``, in place."""
+        return self._inplace(lambda s: _const(np.full(s._data.shape, value, s._data.dtype)))
+
+    def copy_(self, src):
+        """Copy ``src``'s values into this tensor, in place (broadcasting)."""
+        from .tensor import Tensor
+
+        src = src if isinstance(src, Tensor) else Tensor(src)
+        return self._inplace(lambda s, o: o.type(s._data.dtype).expand(*s._data.shape) * 1, src)
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with draws from U(a, b), from the global generator."""
+        from .random import default_generator
+
+        vals = default_generator().uniform(a, b, self._data.shape).astype(self._data.dtype)
+        return self._inplace(lambda s: _const(vals))
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with draws from N(mean, std^2), from the global generator."""
+        from .random import default_generator
+
+        vals = default_generator().normal(mean, std, self._data.shape).astype(self._data.dtype)
+        return self._inplace(lambda s: _const(vals))
+
+
+def _const(arr):
+    from .tensor import Tensor
+
+    return Tensor._from_array(arr)

@@ -1,0 +1,317 @@
+"""Tensor shape and movement methods: reshape, permute, squeeze, indexing, split.
+
+Mixed into :class:`topograd.Tensor`. Dimension arguments accept negative values and,
+where NumPy spells them so, ``axis``/``keepdims``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .functions.movement import Expand, GetItem, Permute, Reshape
+
+
+def _shape_arg(shape):
+    """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _index_arg(index):
+    """Replace Tensors inside an index by their arrays."""
+    if hasattr(index, "_data"):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if hasattr(i, "_data") else i for i in index)
+    if isinstance(index, list):
+        return np.asarray([i._data if hasattr(i, "_data") else i for i in index])
+    return index
+
+
+class ShapeMixin:
+    __slots__ = ()
+
+    def _norm_dim(self, dim: int, ndim: int | None = None) -> int:
+        nd = self._data.ndim if ndim is None else ndim
+        lo, hi = (-nd, nd - 1) if nd > 0 else (-1, 0)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"dim must be an int, found {type(dim).__name__}")
+        if not lo <= dim <= hi:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+            )
+        return int(dim) % max(nd, 1)
+
+    def _norm_dims(self, dims):
+        if dims is None:
+            return None
+        if isinstance(dims, (list, tuple)):
+            out = tuple(sorted({self._norm_dim(d) for d in dims}))
+            return out
+        return (self._norm_dim(dims),)
+
+    # -- reshaping ---------------------------------------------------------------------
+    def reshape(self, *shape):
+        """The same values in another shape (one dimension may be -1)."""
+        shape = _shape_arg(shape)
+        try:
+            target = _resolve_shape(self._data.size, shape)
+        except ValueError as e:
+            raise RuntimeError(
+                f"shape '{list(shape)}' is invalid for input of size {self._data.size}"
+            ) from e
+        if target == self._data.shape:
+            return self
+        return Reshape.apply(self, target)
+
+    view = reshape
+
+    def view_as(self, other):
+        """Reshape to ``other``'s shape."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """Merge dimensions ``start_dim``..``end_dim`` into one."""
+        shape = self._data.shape
+        if not shape:
+            return self.reshape(1)
+        s, e = self._norm_dim(start_dim), self._norm_dim(end_dim)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        n = 1
+        for d in shape[s:e + 1]:
+            n *= d
+        return self.reshape(shape[:s] + (n,) + shape[e + 1:])
+
+    def unflatten(self, dim: int, sizes):
+        """Split dimension ``dim`` into ``sizes``."""
+        d = self._norm_dim(dim)
+        shape = self._data.shape
+        return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1:])
+
+    def squeeze(self, dim=None):
+        """Remove size-1 dimensions (all, or just ``dim``)."""
+        shape = self._data.shape
+        if dim is None:
+            new = tuple(s for s in shape if s != 1)
+        else:
+            dims = self._norm_dims(dim)
+            new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+        return self.reshape(new)
+
+    def unsqueeze(self, dim: int):
+        """Insert a size-1 dimension at ``dim``."""
+        d = self._norm_dim(dim, self._data.ndim + 1)
+        shape = self._data.shape
+        return self.reshape(shape[:d] + (1,) + shape[d:])
+
+    # -- axes --------------------------------------------------------------------------
+    def permute(self, *dims):
+        """Reorder dimensions."""
+        dims = _shape_arg(dims)
+        nd = self._data.ndim
+        if len(dims) != nd:
+            raise RuntimeError(
+                f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                f"the length of the desired ordering of dimensions i.e. input.dim() = {nd} is "
+                f"not equal to len(dims) = {len(dims)}"
+            )
+        axes = tuple(self._norm_dim(d) for d in dims)
+        if len(set(axes)) != nd:
+            raise RuntimeError(f"permute(): repeated dim in {dims}")
+        if axes == tuple(range(nd)):
+            return self
+        return Permute.apply(self, axes)
+
+    def transpose(self, dim0: int = 0, dim1: int = 1):
+        """Swap two dimensions."""
+        nd = self._data.ndim
+        if nd < 2:
+            return self
+        a, b = self._norm_dim(dim0), self._norm_dim(dim1)
+        axes = list(range(nd))
+        axes[a], axes[b] = axes[b], axes[a]
+        return self.permute(*axes)
+
+    swapaxes = transpose
+    swapdims = transpose
+
+    def t(self):
+        """Transpose a tensor of at most 2 dimensions."""
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._data.ndim}D")
+        return self.transpose(0, 1)
+
+    @property
+    def T(self):
+        """All dimensions reversed."""
+        nd = self._data.ndim
+        return self.permute(*range(nd - 1, -1, -1)) if nd > 1 else self
+
+    @property
+    def mT(self):
+        """The last two dimensions swapped."""
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        """Broadcast to a larger shape without copying (-1 keeps a dimension)."""
+        sizes = _shape_arg(sizes)
+        shape = self._data.shape
+        lead = len(sizes) - len(shape)
+        if lead < 0:
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
+                f"to the number of dimensions in the tensor ({len(shape)})"
+            )
+        target = tuple(
+            shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
+        )
+        for i, s in enumerate(shape):
+            if s != 1 and s != target[i + lead]:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({target[i + lead]}) must match the "
+                    f"existing size ({s}) at non-singleton dimension {i + lead}. Target sizes: "
+                    f"{list(sizes)}. Tensor sizes: {list(shape)}"
+                )
+        if target == shape:
+            return self
+        return Expand.apply(self, target)
+
+    def expand_as(self, other):
+        """Broadcast to ``other``'s shape."""
+        return self.expand(*other.shape)
+
+    broadcast_to = expand
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes`` times along each dimension."""
+        sizes = _shape_arg(sizes)
+        t = self.reshape((1,) * (len(sizes) - self._data.ndim) + self._data.shape)
+        shape = t._data.shape
+        inter = []
+        for r, s in zip(sizes, shape):
+            inter += [r, s]
+        # (r0, s0, r1, s1, ...) broadcast then merge each pair
+        expanded = t.reshape(tuple(x for s in shape for x in (1, s))).expand(*inter)
+        return expanded.reshape(tuple(r * s for r, s in zip(sizes, shape)))
+
+    # -- splitting ---------------------------------------------------------------------
+    def split(self, split_size_or_sections, dim: int = 0):
+        """Split into pieces of a given size (the last may be smaller) or given sizes."""
+        d = self._norm_dim(dim)
+        n = self._data.shape[d]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            if step <= 0:
+                raise ValueError(f"split expects a positive split_size, found {step}")
+            sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
+        else:
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != n:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                    f"size at dimension {d}), but got split_sizes={sizes}"
+                )
+        lead = (slice(None),) * d
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[lead + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        """Split into ``chunks`` pieces of (nearly) equal size."""
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        n = self._data.shape[self._norm_dim(dim)]
+        step = -(-n // chunks) if n else 1
+        return self.split(step, dim)
+
+    def unbind(self, dim: int = 0):
+        """The slices along ``dim``, as a tuple."""
+        d = self._norm_dim(dim)
+        lead = (slice(None),) * d
+        return tuple(self[lead + (i,)] for i in range(self._data.shape[d]))
+
+    # -- indexing ----------------------------------------------------------------------
+    def __getitem__(self, index):
+        index = _index_arg(index)
+        try:
+            return GetItem.apply(self, index)
+        except IndexError as e:
+            raise IndexError(f"index {_fmt_index(index)} is out of range for a tensor of shape "
+                             f"{tuple(self._data.shape)}: {e}") from None
+
+    def __setitem__(self, index, value):
+        from .tensor import Tensor
+
+        index = _index_arg(index)
+
+        def put(s, v):
+            from .functions import Where
+
+            mask = np.zeros(s._data.shape, dtype=bool)
+            mask[index] = True
+            full = np.zeros(s._data.shape, dtype=s._data.dtype)
+            vv = v._data if isinstance(v, Tensor) else np.asarray(v)
+            try:
+                full[index] = vv
+            except ValueError as e:
+                raise RuntimeError(
+                    f"shape mismatch: value of shape {tuple(np.shape(vv))} cannot be assigned to "
+                    f"the indexed region of a tensor of shape {tuple(s._data.shape)}: {e}"
+                ) from None
+            if isinstance(v, Tensor) and v.requires_grad:
+                # scatter the value through a differentiable path
+                placed = _scatter_value(v, index, s._data.shape)
+                return Where.apply(mask, placed, s)
+            return Where.apply(mask, Tensor._from_array(full), s)
+
+        try:
+            self._inplace(put, value)
+        except IndexError as e:
+            raise IndexError(f"index {_fmt_index(index)} is out of range for a tensor of shape "
+                             f"{tuple(self._data.shape)}: {e}") from None
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        for i in range(self._data.shape[0]):
+            yield self[i]
+
+
+def _scatter_value(v, index, shape):
+    """Place tensor ``v`` at ``index`` of a zero tensor of ``shape`` (differentiably)."""
+    from .functions.movement import Scatter
+
+    target = np.zeros(shape, dtype=bool)[index].shape
+    vv = v.expand(*target) if tuple(v.shape) != target else v
+    return Scatter.apply(vv, index=index, shape=shape, accumulate=False)
+
+
+def _resolve_shape(size: int, shape: tuple) -> tuple:
+    if shape.count(-1) > 1:
+        raise ValueError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise ValueError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise ValueError("cannot infer")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    elif known != size:
+        raise ValueError("size mismatch")
+    return shape
+
+
+def _fmt_index(index) -> str:
+    if isinstance(index, np.ndarray):
+        return f"array of shape {index.shape}"
+    return repr(index)
