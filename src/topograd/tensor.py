@@ -100,7 +100,7 @@ class Tensor(MathMixin, ShapeMixin):
         self.grad = None
         self._ctx = None
         self._out_idx = 0
-        self._vc = None
+        self._vc = 0
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -113,7 +113,7 @@ class Tensor(MathMixin, ShapeMixin):
         t.grad = None
         t._ctx = None
         t._out_idx = 0
-        t._vc = None
+        t._vc = 0
         t.requires_grad = False
         return t
 
@@ -184,16 +184,14 @@ class Tensor(MathMixin, ShapeMixin):
 
     @property
     def _version(self) -> int:
-        return 0 if self._vc is None else self._vc[0]
-
-    def _version_counter(self) -> list:
-        if self._vc is None:
-            self._vc = [0]
+        """How many times this tensor was modified in place."""
         return self._vc
 
     def _bump_version(self) -> None:
-        if self._vc is not None:
-            self._vc[0] += 1
+        self._vc += 1
+        node = self._ctx
+        if node is not None and node._out_pos >= 0:
+            node._out_dirty = True  # backward needs this output's old values
 
     # -- conversions -------------------------------------------------------------------
     def numpy(self) -> np.ndarray:

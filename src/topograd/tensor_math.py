@@ -496,14 +496,12 @@ class MathMixin:
             self._data = out._data
             self._ctx, self._out_idx = out._ctx, out._out_idx
             self.requires_grad = out.requires_grad
-            self._vc = None
             return self
         if _STATE.enabled and any(getattr(a, "requires_grad", False) for a in args):
             out = result_fn(self, *args)
             self._bump_version()
             self._data = out._data.astype(self._data.dtype, copy=False)
             self._ctx, self._out_idx, self.requires_grad = out._ctx, out._out_idx, True
-            self._vc = None
             return self
         prev = _STATE.enabled
         _STATE.enabled = False

@@ -46,8 +46,12 @@ def toposort(roots) -> list:
             visited.add(node)
             stack.append((node, True))
             for edge in node.next_edges:
-                if edge is not None and edge[1] >= 0 and edge[0] not in visited:
-                    stack.append((edge[0], False))
+                if edge is None or isinstance(edge, Tensor):
+                    continue
+                if type(edge) is tuple:
+                    edge = edge[0]
+                if edge not in visited:
+                    stack.append((edge, False))
     order.reverse()
     return order
 
@@ -71,44 +75,46 @@ def unbroadcast(g, shape):
 
 
 def _check_versions(node: Function) -> None:
-    for vc, version in node._versions:
-        if vc[0] != version:
+    if node._out_dirty:
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the output of {node.name} was modified after {node.name} "
+            "saved it for backward. Use an out-of-place operation (y = y + 1, not y += 1)."
+        )
+    v = node._versions
+    if v is None:
+        return
+    for i in range(0, len(v), 2):
+        t, version = v[i], v[i + 1]
+        if t._vc != version:
             raise RuntimeError(
                 "one of the variables needed for gradient computation has been modified "
-                f"by an inplace operation: the input of {node.name} is at version {vc[0]}; "
-                f"expected version {version} instead. Avoid modifying, in place, a tensor "
-                "that an operation saved for backward (use an out-of-place operation)."
+                f"by an inplace operation: [tensor of shape {tuple(t.shape)}], an input of "
+                f"{node.name}, is at version {t._vc}; expected version {version} instead. "
+                "Use an out-of-place operation on values that backward still needs."
             )
 
 
 def _graph_saved(node: Function) -> tuple:
     """``node.saved`` as Tensors connected to the graph, for ``create_graph``."""
+    inputs = node._versions[0::2] if node._versions else ()
     out = []
-    for s, where in zip(node.saved, node._saved_map or [None] * len(node.saved)):
+    for pos, s in enumerate(node.saved):
         if isinstance(s, Tensor) or not isinstance(s, np.ndarray):
             out.append(s)  # a user-saved tensor, or a Python number
             continue
-        if where is None:
-            out.append(Tensor._from_array(s))
-        elif where >= 0:
-            edge = node.next_edges[where]
-            out.append(_connected(s, edge))
+        for t in inputs:
+            if t._data is s:
+                out.append(t)
+                break
         else:
-            out.append(_connected(s, (node, -1 - where)))
+            if pos == node._out_pos:
+                t = Tensor._from_array(s)
+                t._ctx, t._out_idx, t.requires_grad = node, 0, True
+                out.append(t)
+            else:
+                out.append(Tensor._from_array(s))
     return tuple(out)
-
-
-def _connected(arr, edge) -> Tensor:
-    if edge is None:
-        return Tensor._from_array(arr)
-    obj, idx = edge
-    if idx < 0:
-        return obj  # a leaf tensor
-    t = Tensor._from_array(arr)
-    t._ctx = obj
-    t._out_idx = idx
-    t.requires_grad = True
-    return t
 
 
 def _call_backward(node: Function, grads: list, create_graph: bool) -> tuple:
@@ -197,7 +203,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             continue
         if node.saved is _FREED:
             raise RuntimeError(_FREED_MESSAGE)
-        if node._versions is not None:
+        if node._versions is not None or node._out_dirty:
             _check_versions(node)
         for i, g in enumerate(grads):
             if g is None:
@@ -213,8 +219,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     t.grad = grads[i] if create_graph else Tensor._from_array(grads[i].copy())
         in_grads = _call_backward(node, grads, create_graph)
         shapes = node.in_shapes
-        for k, edge in enumerate(node.next_edges):
-            if edge is None:
+        for k, obj in enumerate(node.next_edges):
+            if obj is None:
                 continue
             g = in_grads[k]
             if g is None:
@@ -230,10 +236,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                         f"index {k}: got shape {tuple(g.shape)} but expected shape "
                         f"{tuple(shape)}"
                     )
-            obj, idx = edge
-            if idx < 0:
+            if isinstance(obj, Tensor):
                 leaf_grads[obj] = leaf_grads[obj] + g if obj in leaf_grads else g
             else:
+                idx = 0
+                if type(obj) is tuple:
+                    obj, idx = obj
                 slot = buffers.get(obj)
                 if slot is None:
                     slot = buffers[obj] = [None] * len(obj.out_shapes)

@@ -55,11 +55,11 @@ class Function:
         saved: what ``forward`` passed to ``save_for_backward``.
     """
 
+    __slots__ = ("next_edges", "in_shapes", "out_shapes", "saved", "_versions", "_out_pos",
+                 "__dict__")
     _array_api = False  # built-in primitives set True: forward/backward see ndarrays
-    saved = ()
-    _versions = None
-    _saved_map = None
-    _retained = None
+    _retained = None  # {output index: weakref to a tensor that keeps its .grad}
+    _out_dirty = False  # an output that backward needs was modified in place
 
     # -- user-facing ctx API ----------------------------------------------------
     def save_for_backward(self, *values) -> None:
@@ -106,6 +106,7 @@ class Function:
             A Tensor, or a tuple of Tensors when ``forward`` returns several arrays.
         """
         ctx = cls.__new__(cls)
+        ctx.saved = ()
         record = False
         if STATE.enabled:
             for a in args:
@@ -113,8 +114,8 @@ class Function:
                     record = True
                     break
         if cls._array_api:
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-            out = cls.forward(ctx, *arrays, **kwargs)
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
+                              **kwargs)
         else:
             prev = STATE.enabled
             STATE.enabled = False
@@ -122,35 +123,45 @@ class Function:
                 out = cls.forward(ctx, *args, **kwargs)
             finally:
                 STATE.enabled = prev
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         if not record:
             if type(out) is tuple:
                 return tuple(_wrap(o) for o in out)
             return _wrap(out)
+        # An edge is the parent node (output 0), a (node, index) pair for another
+        # output, the leaf tensor itself, or None where no gradient flows.
         edges = []
         shapes = []
         for a in args:
             if isinstance(a, Tensor):
                 shapes.append(a._data.shape)
                 if a.requires_grad:
-                    edges.append((a._ctx, a._out_idx) if a._ctx is not None else (a, -1))
+                    node = a._ctx
+                    if node is None:
+                        edges.append(a)
+                    elif a._out_idx == 0:
+                        edges.append(node)
+                    else:
+                        edges.append((node, a._out_idx))
                     continue
             else:
                 shapes.append(())
             edges.append(None)
         ctx.next_edges = edges
         ctx.in_shapes = shapes
+        ctx._versions = None
+        ctx._out_pos = -1
         if type(out) is not np.ndarray and type(out) is not tuple:
             out = ctx._as_array_output(out)
         if type(out) is tuple:
             outs = tuple(_wrap(o, ctx, i) for i, o in enumerate(out))
             ctx.out_shapes = [o._data.shape for o in outs]
-            first = outs
-        else:
-            outs = first = _wrap(out, ctx, 0)
-            ctx.out_shapes = [first._data.shape]
+            if ctx.saved:
+                ctx._track_saved(args, outs)
+            return outs
+        first = _wrap(out, ctx, 0)
+        ctx.out_shapes = (out.shape,)
         if ctx.saved:
-            ctx._track_saved(args, arrays, outs)
+            ctx._track_saved(args, (first,))
         return first
 
     def _as_array_output(self, out):
@@ -163,34 +174,29 @@ class Function:
             self.saved = tuple(arr if s is out else s for s in self.saved)
         return arr
 
-    def _track_saved(self, args, arrays, outs) -> None:
-        """Remember which saved values are inputs or outputs, and their versions.
+    def _track_saved(self, args, outs) -> None:
+        """Note which saved values are inputs (with their versions) or an output.
 
         The versions let backward detect a value modified in place after it was saved;
-        the map lets ``create_graph`` replay backward on Tensors connected to the graph.
+        knowing which saved value is which input or output lets ``create_graph`` replay
+        backward on Tensors connected to the graph.
         """
-        outs = outs if type(outs) is tuple else (outs,)
-        smap = []
         versions = []
-        for s in self.saved:
-            where = None
+        for pos, s in enumerate(self.saved):
             if isinstance(s, Tensor):
                 s = s._data
-            for i, a in enumerate(arrays):
-                if a is s and isinstance(args[i], Tensor):
-                    where = i
-                    versions.append((args[i]._version_counter(), args[i]))
+            for a in args:
+                if isinstance(a, Tensor) and a._data is s:
+                    versions.append(a)
+                    versions.append(a._vc)
                     break
             else:
-                for j, o in enumerate(outs):
+                for o in outs:
                     if o._data is s:
-                        where = -1 - j
-                        versions.append((o._version_counter(), o))
+                        self._out_pos = pos
                         break
-            smap.append(where)
-        self._saved_map = smap
-        # keep (counter, version) pairs only: holding the tensors would form cycles
-        self._versions = [(vc, vc[0]) for vc, _ in versions] if versions else None
+        if versions:
+            self._versions = tuple(versions)
 
 
 _FREED_MESSAGE = (
@@ -214,7 +220,7 @@ def _wrap(arr, ctx=None, idx=0) -> Tensor:
     t.grad = None
     t._ctx = ctx
     t._out_idx = idx
-    t._vc = None
+    t._vc = 0
     t.requires_grad = ctx is not None and arr.dtype.kind in "fc"
     if ctx is not None and not t.requires_grad:
         t._ctx = None

@@ -1,8 +1,28 @@
 """The differentiable primitives, grouped by kind. Each class is one graph node."""
 
 from .elementwise import (
-    Abs, Add, Cast, Clamp, Cos, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, Primitive,
-    Relu, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Where,
+    Abs,
+    Add,
+    Cast,
+    Clamp,
+    Cos,
+    Div,
+    Exp,
+    Log,
+    Maximum,
+    Minimum,
+    Mul,
+    Neg,
+    Pow,
+    Primitive,
+    Relu,
+    Sigmoid,
+    Sign,
+    Sin,
+    Sqrt,
+    Sub,
+    Tanh,
+    Where,
 )
 from .matmul import MatMul
 from .movement import Cat, Expand, GetItem, Pad, Permute, Reshape, Scatter, Stack

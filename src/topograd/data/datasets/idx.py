@@ -14,7 +14,17 @@ _KIND = {IMAGES_MAGIC: "an image file", LABELS_MAGIC: "a label file"}
 
 
 class IDXFormatError(ValueError):
-    """An IDX file is corrupt, truncated, or not the kind of file expected."""
+    """An IDX file is corrupt, truncated, or not the kind of file expected.
+
+    A ``ValueError`` whose message starts with the file name and says what was expected and
+    what was found.
+
+    >>> try:
+    ...     parse_idx(bytes(2), "labels.gz", 2049)
+    ... except IDXFormatError as err:
+    ...     print(err)
+    labels.gz: expected an IDX header (magic number 2049), found only 2 bytes
+    """
 
 
 def read_bytes(path: str | Path) -> bytes:
