@@ -22,9 +22,10 @@ from ._atomic import atomic_write
 from .api import MismatchError, check_state_dict, decode, encode, load, save
 from .image import load_digit
 from .tensorfile import FormatError, parse_header, read_header, read_tensors, write_tensors
+from .weights import load_weights, read_state_dict, save_weights
 
 __all__ = [
     "FormatError", "MismatchError", "atomic_write", "check_state_dict", "decode", "encode",
-    "load", "load_digit", "parse_header", "read_header", "read_tensors", "save",
-    "write_tensors",
+    "load", "load_digit", "load_weights", "parse_header", "read_header", "read_state_dict",
+    "read_tensors", "save", "save_weights", "write_tensors",
 ]
