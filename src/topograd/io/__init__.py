@@ -21,11 +21,19 @@ name the file and the tensor.
 from ._atomic import atomic_write
 from .api import MismatchError, check_state_dict, decode, encode, load, save
 from .image import load_digit
+from .model import load_model, model_info, save_model
 from .tensorfile import FormatError, parse_header, read_header, read_tensors, write_tensors
-from .weights import load_weights, read_state_dict, save_weights
+from .weights import (
+    load_weights,
+    model_weights,
+    read_state_dict,
+    save_weights,
+    set_model_weights,
+)
 
 __all__ = [
     "FormatError", "MismatchError", "atomic_write", "check_state_dict", "decode", "encode",
-    "load", "load_digit", "load_weights", "parse_header", "read_header", "read_state_dict",
-    "read_tensors", "save", "save_weights", "write_tensors",
+    "load", "load_digit", "load_model", "load_weights", "model_info", "model_weights",
+    "parse_header", "read_header", "read_state_dict", "read_tensors", "save", "save_model",
+    "save_weights", "set_model_weights", "write_tensors",
 ]

@@ -10,19 +10,92 @@ from .api import MismatchError, check_state_dict, decode, encode
 from .tensorfile import read_tensors, write_tensors
 
 
-def _state(model) -> dict:
-    if not hasattr(model, "state_dict"):
-        raise TypeError(f"{type(model).__name__} has no state_dict(); expected an nn.Module "
-                        f"or a Keras-face model")
-    return model.state_dict()
+def _arrays(d: dict) -> dict:
+    return {k: (v._data if hasattr(v, "_data") else np.asarray(v)) for k, v in d.items()}
+
+
+def _is_keras(model) -> bool:
+    return type(model).__module__.startswith("topograd.keras") and hasattr(model, "layers")
+
+
+def _keras_names(model) -> dict:
+    """Positional name (``"0.kernel"``) -> the model's own state_dict name (``"dense.kernel"``).
+
+    Keras matches weights by layer order, not by the auto-generated layer names (which
+    differ between two models built in one process), so the files use positions.
+    """
+    names = {}
+    for i, layer in enumerate(model.layers):
+        for k in layer.state_dict():
+            names[f"{i}.{k}"] = f"{layer.name}.{k}"
+    return names
+
+
+def model_weights(model) -> dict:
+    """The model's weights by name, as arrays (no copies).
+
+    An ``nn.Module`` gives its ``state_dict()`` (PyTorch's names); a Keras-face model gives
+    ``"<layer index>.<weight>"`` (``"0.kernel"``, ``"1.moving_mean"``), as Keras matches
+    weights by layer order.
+
+    Args:
+        model: an ``nn.Module`` or a Keras-face model.
+
+    Returns:
+        ``{name: ndarray}``.
+
+    Example:
+        >>> from topograd import nn
+        >>> sorted(model_weights(nn.Linear(2, 2)))
+        ['bias', 'weight']
+    """
+    if _is_keras(model):
+        sd = _arrays(model.state_dict())
+        return {pos: sd[own] for pos, own in _keras_names(model).items()}
+    if hasattr(model, "state_dict"):
+        return _arrays(model.state_dict())
+    if hasattr(model, "get_weights"):
+        return {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
+    raise TypeError(f"cannot read the weights of {type(model).__name__}: it has neither "
+                    f"state_dict() nor get_weights()")
+
+
+def set_model_weights(model, weights: dict, where: str = "<file>", strict: bool = True):
+    """Check ``weights`` against the model (names, shapes, dtypes), then copy them in.
+
+    Nothing is copied unless everything fits.
+
+    Args:
+        model: the model to fill.
+        weights: ``{name: ndarray}`` as :func:`model_weights` gives.
+        where: the file name for error messages.
+        strict: refuse missing and unexpected names.
+
+    Returns:
+        The model's ``load_state_dict`` result, or None.
+
+    Raises:
+        MismatchError: a tensor is missing, extra, or does not fit (names file and tensor).
+    """
+    check_state_dict(model_weights(model), weights, where, strict)
+    from topograd.tensor import Tensor
+
+    if _is_keras(model):
+        own = _keras_names(model)
+        weights = {own[k]: v for k, v in weights.items() if k in own}
+    if hasattr(model, "load_state_dict"):
+        return model.load_state_dict({k: Tensor._from_array(v) for k, v in weights.items()},
+                                     strict=strict)
+    model.set_weights([weights[f"weight_{i}"] for i in range(len(weights))])
+    return None
 
 
 def save_weights(model, path, metadata: dict | None = None) -> None:
-    """Write ``model.state_dict()`` to a safetensors file (atomically), PyTorch's names.
+    """Write a model's weights to a safetensors file (atomically), under PyTorch's names.
 
     Args:
-        model: an ``nn.Module`` (or anything with ``state_dict()``).
-        path: the destination file.
+        model: an ``nn.Module`` or a Keras-face model.
+        path: the destination file; ``safetensors.torch.load_file`` reads it as a state dict.
         metadata: optional ``{str: str}`` for the header.
 
     Returns:
@@ -36,9 +109,7 @@ def save_weights(model, path, metadata: dict | None = None) -> None:
         >>> sorted(read_tensors(p)[0])
         ['bias', 'weight']
     """
-    sd = {k: (v._data if hasattr(v, "_data") else np.asarray(v))
-          for k, v in _state(model).items()}
-    tensors, meta = encode(sd, metadata)
+    tensors, meta = encode(model_weights(model), metadata)
     write_tensors(path, tensors, meta)
 
 
@@ -46,8 +117,8 @@ def read_state_dict(path) -> dict:
     """Read a flat ``{name: ndarray}`` state dict from a weights file.
 
     Args:
-        path: a file from :func:`save_weights`, ``topograd.save(state_dict)`` or
-            ``safetensors.torch.save_file``.
+        path: a file from :func:`save_weights`, ``topograd.save(state_dict)``,
+            ``safetensors.torch.save_file`` or :func:`~topograd.io.save_model` (its weights).
 
     Returns:
         ``{name: ndarray}``.
@@ -66,6 +137,8 @@ def read_state_dict(path) -> dict:
     """
     tensors, metadata = read_tensors(path)
     obj = decode(tensors, metadata, os.fspath(path), as_numpy=True)
+    if metadata.get("topograd.format") == "keras-model" and isinstance(obj, dict):
+        obj = obj.get("weights")  # a whole-model file: its weights part
     if not isinstance(obj, dict) or not all(
             isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()):
         keys = list(obj)[:5] if isinstance(obj, dict) else type(obj).__name__
@@ -81,8 +154,8 @@ def load_weights(model, path, strict: bool = True):
     well as the tensor, and nothing is copied unless everything fits.
 
     Args:
-        model: an ``nn.Module`` (or anything with ``state_dict``/``load_state_dict``).
-        path: a safetensors weights file (topograd's or PyTorch's).
+        model: an ``nn.Module`` or a Keras-face model.
+        path: a safetensors weights file (topograd's or PyTorch's), or a whole-model file.
         strict: refuse missing and unexpected tensors (shapes and dtypes are always checked).
 
     Returns:
@@ -106,10 +179,4 @@ def load_weights(model, path, strict: bool = True):
         ...     print(str(e).split(": ", 1)[1])
         tensor 'weight' has shape (3, 2) but the model expects (4, 2)
     """
-    found = read_state_dict(path)
-    expected = _state(model)
-    check_state_dict(expected, found, os.fspath(path), strict)
-    from topograd.tensor import Tensor
-
-    return model.load_state_dict({k: Tensor._from_array(v) for k, v in found.items()},
-                                 strict=strict)
+    return set_model_weights(model, read_state_dict(path), os.fspath(path), strict)

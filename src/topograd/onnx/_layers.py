@@ -144,4 +144,37 @@ _NN = {
 
 # -- Keras-style layers ---------------------------------------------------------------------
 
-_KERAS: dict = {}
+# Keras's defaults differ from PyTorch's for two activations
+_KERAS_ACT_OPTS = {"gelu": {"approximate": "tanh"}, "leaky_relu": {"alpha": 0.2}}
+
+
+def _keras_activation(g, name, x, rank):
+    return _ops.activation(g, name, x, rank, **_KERAS_ACT_OPTS.get(name, {}))
+
+
+def _keras_dense(g, layer, x, shape, hint):
+    kernel = _arr(layer.kernel)
+    bias = _arr(layer._parameters.get("bias")) if layer.use_bias else None
+    y = _ops.dense(g, x, len(shape), kernel.T, bias, hint)
+    return _keras_activation(g, layer.activation_name, y, len(shape))
+
+
+def _keras_act(g, layer, x, shape, hint):
+    return _keras_activation(g, layer.activation_name, x, len(shape))
+
+
+def _keras_batchnorm(g, layer, x, shape, hint):
+    params = layer._parameters
+    return _ops.batch_norm(g, x, len(shape), layer.axis, _arr(layer.moving_mean),
+                           _arr(layer.moving_variance), _arr(params.get("gamma")),
+                           _arr(params.get("beta")), layer.epsilon, hint)
+
+
+def _keras_flatten(g, layer, x, shape, hint):
+    return _ops.flatten(g, x, shape, 1, -1, hint)
+
+
+_KERAS = {
+    "Dense": _keras_dense, "Activation": _keras_act, "BatchNormalization": _keras_batchnorm,
+    "Flatten": _keras_flatten, "Dropout": _identity, "InputLayer": _identity,
+}
