@@ -9,6 +9,8 @@ topograd.Size([2, 3])
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .random import default_generator
@@ -136,7 +138,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
         start, end = 0, start
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
-    is_float = any(isinstance(v, (float, np.floating)) for v in (start, end, step))
+    is_float = any(isinstance(v, (builtins.float, np.floating)) for v in (start, end, step))
     default = float32 if is_float else int64
     return _finish(np.arange(start, end, step).astype(_dt(dtype, default)), requires_grad)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import grad_mode
+from .functions import Add, Cast
 from .tensor_math import MathMixin
 from .tensor_shape import ShapeMixin
 
@@ -262,8 +263,6 @@ class Tensor(MathMixin, ShapeMixin):
         dt = _as_dtype(dtype)
         if dt == self._data.dtype:
             return self
-        from .functions import Cast
-
         if dt.kind not in "fc":
             return Tensor._from_array(self._data.astype(dt))
         return Cast.apply(self, dt)
@@ -332,8 +331,6 @@ class Tensor(MathMixin, ShapeMixin):
 
     def clone(self) -> Tensor:
         """A copy; differentiable (the gradient passes through)."""
-        from .functions import Add
-
         if self.requires_grad and grad_mode.STATE.enabled:
             return Add.apply(self, np.zeros((), dtype=self._data.dtype))
         return Tensor._from_array(self._data.copy())
@@ -415,9 +412,10 @@ class Parameter(Tensor):
 
 
 def _bind() -> None:
+    from . import tensor_math, tensor_shape
     from .autograd import function
 
-    function.Tensor = Tensor
+    function.Tensor = tensor_math.Tensor = tensor_shape.Tensor = Tensor
 
 
 _bind()
@@ -437,10 +435,19 @@ def where(condition, x, y) -> Tensor:
         cond = cond.astype(bool)
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
         x, y = _scalar_pair(x, y)
-    elif not isinstance(x, Tensor):
-        x = np.asarray(x, dtype=y._data.dtype) if np.isscalar(x) else x
-    elif not isinstance(y, Tensor):
-        y = np.asarray(y, dtype=x._data.dtype) if np.isscalar(y) else y
+    else:
+        # a Python scalar keeps the tensor's dtype unless it is a float meeting integers
+        # (then float32); two tensors are brought to one dtype as cat() does
+        if not isinstance(x, Tensor):
+            x = Tensor._from_array(np.asarray(x)) if not np.isscalar(x) else x
+        if not isinstance(y, Tensor):
+            y = Tensor._from_array(np.asarray(y)) if not np.isscalar(y) else y
+        if not isinstance(x, Tensor):
+            y, x = _scalar_with(y, x)
+        elif not isinstance(y, Tensor):
+            x, y = _scalar_with(x, y)
+        else:
+            x, y = _same_dtype([x, y])
     try:
         np.broadcast_shapes(cond.shape, np.shape(_raw(x)), np.shape(_raw(y)))
     except ValueError:
@@ -449,6 +456,13 @@ def where(condition, x, y) -> Tensor:
             "cannot be broadcast together"
         ) from None
     return Where.apply(cond, x, y)
+
+
+def _scalar_with(t: Tensor, scalar):
+    """``(t, scalar as a 0-d array)`` in one dtype, by the Python-scalar rule."""
+    if isinstance(scalar, (float, np.floating)) and t._data.dtype.kind not in "fc":
+        t = t.type(np.float32)
+    return t, np.asarray(scalar, dtype=t._data.dtype)
 
 
 def _raw(v):
@@ -475,6 +489,11 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat expected a non-empty list of tensors")
+    for k, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(
+                f"zero-dimensional tensor (at position {k}) cannot be concatenated"
+            )
     d = tensors[0]._norm_dim(dim if axis is None else axis)
     ref = tensors[0].shape
     for k, t in enumerate(tensors[1:], 1):
@@ -511,8 +530,11 @@ def stack(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
 
 
 def _same_dtype(tensors):
+    """Bring tensors to one dtype: NumPy promotion, except that integers joining floats
+    take the float dtype (int64 with float32 gives float32, not float64)."""
     dts = {t._data.dtype for t in tensors}
     if len(dts) == 1:
         return tensors
-    dt = np.result_type(*dts)
+    floats = [d for d in dts if d.kind in "fc"]
+    dt = np.result_type(*(floats or dts))
     return [t if t._data.dtype == dt else t.type(dt) for t in tensors]

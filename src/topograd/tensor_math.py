@@ -21,6 +21,10 @@ _STATE = grad_mode.STATE
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
+# Bound by topograd.tensor once the class exists (an import inside a method costs ~2 us,
+# a large share of an elementwise op on small tensors).
+Tensor = None
+
 
 def _other(self, other):
     """Prepare the second operand: keep Python scalars weak, align int/float dtypes."""
@@ -31,8 +35,6 @@ def _other(self, other):
         return self, other
     if t is int or t is bool:
         return self, other
-    from .tensor import Tensor
-
     if isinstance(other, Tensor):
         a, b = self._data.dtype, other._data.dtype
         if a is not b and a != b:
@@ -41,8 +43,10 @@ def _other(self, other):
             elif b.kind == "f" and a.kind != "f":
                 self = self.type(b)
         return self, other
-    if isinstance(other, (np.ndarray, np.generic)):
-        arr = np.asarray(other)
+    if isinstance(other, np.generic):  # a NumPy scalar is a Python scalar here (PyTorch too)
+        return _other(self, other.item())
+    if isinstance(other, np.ndarray):
+        arr = other
         if arr.dtype.kind == "f" and self._data.dtype.kind == "f" and arr.ndim == 0:
             return self, arr.item()
         return self, Tensor._from_array(arr)
@@ -54,15 +58,34 @@ def _other(self, other):
     )
 
 
+def _matmul_pair(self, other):
+    """``(self, other)`` as tensors for matmul: a float ndarray keeps its dtype (NumPy
+    promotion), lists and integer data take self's dtype."""
+    if not isinstance(other, Tensor):
+        if isinstance(other, np.ndarray) and other.dtype.kind == "f":
+            other = Tensor._from_array(other)
+        else:
+            other = Tensor(other, dtype=self._data.dtype)
+    a, b = self._data.dtype, other._data.dtype
+    if a != b and (a.kind == "f") != (b.kind == "f"):
+        return _other(self, other)  # int @ float: the float dtype
+    return self, other
+
+
 def _broadcast_error(op, a, b):
-    sa = np.shape(a._data if hasattr(a, "_data") else a)
-    sb = np.shape(b._data if hasattr(b, "_data") else b)
+    """Raise PyTorch's broadcasting error, naming the operation and both shapes."""
+    sa = tuple(np.shape(a._data if hasattr(a, "_data") else a))
+    sb = tuple(np.shape(b._data if hasattr(b, "_data") else b))
     try:
         np.broadcast_shapes(sa, sb)
     except ValueError:
+        n = max(len(sa), len(sb))
+        pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+        dim = next(i for i in range(n - 1, -1, -1) if pa[i] != pb[i] and 1 not in (pa[i], pb[i]))
         raise RuntimeError(
-            f"{op}: the shapes {tuple(sa)} and {tuple(sb)} cannot be broadcast together "
-            "(sizes must match, or be 1, in each trailing dimension)"
+            f"{op}: The size of tensor a ({pa[dim]}) must match the size of tensor b "
+            f"({pb[dim]}) at non-singleton dimension {dim}: shapes {sa} and {sb} cannot be "
+            "broadcast together"
         ) from None
 
 
@@ -104,16 +127,64 @@ class MathMixin:
 
     def __truediv__(self, other):
         s, o = _other(self, other)
-        if s._data.dtype.kind not in "fc" and (type(o) is int or getattr(o, "dtype", None)
-                                              is not None and o.dtype.kind not in "fc"):
+        if s._data.dtype.kind not in "fc":  # int / int divides as floats (float32)
             s = s.type(np.float32)
+            if type(o) is not int and type(o) is not bool and o._data.dtype.kind not in "fc":
+                o = o.type(np.float32)
         return _binary(_Div, "div", s, o)
 
     def __rtruediv__(self, other):
         s, o = _other(self, other)
         if s._data.dtype.kind not in "fc":
             s = s.type(np.float32)
+            if type(o) is not int and type(o) is not bool and o._data.dtype.kind not in "fc":
+                o = o.type(np.float32)
         return _binary(_Div, "div", o, s)
+
+    def __floordiv__(self, other):
+        s, o = _other(self, other)
+        return s._nondiff(np.floor_divide, o, "floor_divide")
+
+    def __rfloordiv__(self, other):
+        s, o = _other(self, other)
+        return s._nondiff(lambda a, b: np.floor_divide(b, a), o, "floor_divide")
+
+    def __mod__(self, other):
+        s, o = _other(self, other)
+        return _binary(E.Remainder.apply, "remainder", s, o)
+
+    def __rmod__(self, other):
+        s, o = _other(self, other)
+        return _binary(E.Remainder.apply, "remainder", o, s)
+
+    def _nondiff(self, fn, other, op):
+        """An operation with no useful gradient (zero almost everywhere): no node."""
+        o = other._data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._from_array(np.asarray(fn(self._data, o)))
+        except ValueError:
+            _broadcast_error(op, self, other)
+            raise
+
+    def floor_divide(self, other):
+        """Elementwise floor(self / other), as ``//`` (not differentiable).
+
+        >>> import topograd
+        >>> topograd.tensor([7, -7]).floor_divide(2).tolist()
+        [3, -4]
+        """
+        return self // other
+
+    def remainder(self, other):
+        """Elementwise remainder with the sign of ``other``, as ``%`` (Python's rule).
+
+        Differentiable: d/dself = 1, d/dother = -floor(self / other).
+
+        >>> import topograd
+        >>> topograd.tensor([7.0, -7.0]).remainder(3).tolist()
+        [1.0, 2.0]
+        """
+        return self % other
 
     def __pow__(self, other):
         s, o = _other(self, other)
@@ -124,18 +195,18 @@ class MathMixin:
         return _binary(_Pow, "pow", o, s)
 
     def __matmul__(self, other):
-        from .tensor import Tensor
-
-        if not isinstance(other, Tensor):
-            other = Tensor(other, dtype=self._data.dtype)
-        return MatMul.apply(self, other)
+        return MatMul.apply(*_matmul_pair(self, other))
 
     def __rmatmul__(self, other):
-        from .tensor import Tensor
-
-        return MatMul.apply(Tensor(other, dtype=self._data.dtype), self)
+        b, a = _matmul_pair(self, other)
+        return MatMul.apply(a, b)
 
     def __neg__(self):
+        if self._data.dtype == np.bool_:
+            raise TypeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return E.Neg.apply(self)
 
     def __pos__(self):
@@ -179,8 +250,6 @@ class MathMixin:
 
     # -- comparisons (not differentiable) ----------------------------------------------
     def _compare(self, other, fn):
-        from .tensor import Tensor
-
         o = other._data if isinstance(other, Tensor) else other
         try:
             return Tensor._from_array(np.asarray(fn(self._data, o)))
@@ -207,8 +276,6 @@ class MathMixin:
         return self._compare(other, np.not_equal)
 
     def __invert__(self):
-        from .tensor import Tensor
-
         return Tensor._from_array(~self._data)
 
     def __and__(self, other):
@@ -431,14 +498,23 @@ class MathMixin:
 
     def _extreme(self, fn, arg, dim, axis, keep):
         d = dim if axis is None else axis
-        if d is None or isinstance(d, tuple):
+        if d is None or isinstance(d, (tuple, list)):
             return fn.apply(self, self._norm_dims(d), bool(keep))
         ax = self._norm_dim(d)
-        values = fn.apply(self, (ax,), bool(keep))
-        from .tensor import Tensor
-
-        idx = arg(self._data, axis=ax, keepdims=bool(keep))
-        return MaxResult(values, Tensor._from_array(np.asarray(idx, dtype=np.int64)))
+        if self._data.ndim == 0:
+            return MaxResult(fn.apply(self, (), bool(keep)),
+                             Tensor._from_array(np.zeros((), dtype=np.int64)))
+        if self._data.shape[ax] == 0:
+            raise IndexError(
+                f"{fn.__name__.lower()}(): Expected reduction dim {ax} to have non-zero size "
+                f"(shape {tuple(self._data.shape)})"
+            )
+        idx = arg(self._data, axis=ax, keepdims=True)
+        # the gradient goes to the element whose index is returned, as in PyTorch
+        values = fn.apply(self, (ax,), bool(keep), idx)
+        if not keep:
+            idx = idx.reshape(idx.shape[:ax] + idx.shape[ax + 1:])
+        return MaxResult(values, Tensor._from_array(idx.astype(np.int64, copy=False)))
 
     def argmax(self, dim=None, keepdim=False):
         """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
@@ -449,8 +525,6 @@ class MathMixin:
         return self._arg(np.argmin, dim, keepdim)
 
     def _arg(self, fn, dim, keepdim):
-        from .tensor import Tensor
-
         if dim is None:
             return Tensor._from_array(np.asarray(fn(self._data), dtype=np.int64))
         out = fn(self._data, axis=self._norm_dim(dim), keepdims=bool(keepdim))
@@ -459,8 +533,6 @@ class MathMixin:
     def prod(self, dim=None, keepdim=False):
         """Product of elements (composed as exp(sum(log|x|)) is avoided: direct, not
         differentiable through zeros)."""
-        from .tensor import Tensor
-
         if self.requires_grad:
             raise NotImplementedError("prod() is not differentiable in topograd yet")
         return Tensor._from_array(np.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
@@ -481,28 +553,47 @@ class MathMixin:
 
         A leaf that requires grad is refused while grad mode is on (its gradient would be
         lost). When the graph is being recorded the update is recorded too: this tensor
-        now stands for the result. Values saved earlier for backward are checked by
-        version, so a later backward refuses to use modified values.
+        now stands for the result, and its old value stays intact for the nodes that saved
+        it. As in PyTorch, values saved for backward *before* the update count as modified:
+        the version bump makes a later backward through them raise instead of computing
+        with stale values.
         """
-        if _STATE.enabled and self.requires_grad:
-            if self._ctx is None:
+        if _STATE.enabled and (self.requires_grad or
+                               any(getattr(a, "requires_grad", False) for a in args)):
+            if self.requires_grad and self._ctx is None:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place "
                     "operation. Wrap the update in topograd.no_grad() (as optimizers do), "
                     "or use an out-of-place operation."
                 )
+            # the value before the update, at the same place in the graph: the update's
+            # own node saves this one, so the version bump below does not stale it
+            old = Tensor._from_array(self._data)
+            old._ctx, old._out_idx, old.requires_grad = self._ctx, self._out_idx, self.requires_grad
+            out = result_fn(old, *args)
+            dt = self._data.dtype
+            if out._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"output with shape {tuple(self._data.shape)} doesn't match the broadcast "
+                    f"shape {tuple(out._data.shape)} in an in-place operation"
+                )
+            if out._data.dtype != dt:
+                if not np.can_cast(out._data.dtype, dt, casting="same_kind"):
+                    raise RuntimeError(
+                        f"result type {out._data.dtype} can't be cast to the desired output "
+                        f"type {dt} in an in-place operation"
+                    )
+                out = out.type(dt)
             self._bump_version()
-            out = result_fn(self, *args)
             self._data = out._data
-            self._ctx, self._out_idx = out._ctx, out._out_idx
-            self.requires_grad = out.requires_grad
+            self._ctx, self._out_idx, self.requires_grad = out._ctx, out._out_idx, out.requires_grad
             return self
-        if _STATE.enabled and any(getattr(a, "requires_grad", False) for a in args):
-            out = result_fn(self, *args)
-            self._bump_version()
-            self._data = out._data.astype(self._data.dtype, copy=False)
-            self._ctx, self._out_idx, self.requires_grad = out._ctx, out._out_idx, True
-            return self
+        if not self._data.flags.writeable:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location (it was made by expand() or broadcasting). "
+                "Please clone() the tensor before performing the operation."
+            )
         prev = _STATE.enabled
         _STATE.enabled = False
         try:
@@ -566,8 +657,6 @@ class MathMixin:
 
     def copy_(self, src):
         """Copy ``src``'s values into this tensor, in place (broadcasting)."""
-        from .tensor import Tensor
-
         src = src if isinstance(src, Tensor) else Tensor(src)
         return self._inplace(lambda s, o: o.type(s._data.dtype).expand(*s._data.shape) * 1, src)
 
@@ -587,6 +676,4 @@ class MathMixin:
 
 
 def _const(arr):
-    from .tensor import Tensor
-
     return Tensor._from_array(arr)

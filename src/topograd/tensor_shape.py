@@ -10,6 +10,8 @@ import numpy as np
 
 from .functions.movement import Expand, GetItem, Permute, Reshape
 
+Tensor = None  # bound by topograd.tensor once the class exists
+
 
 def _shape_arg(shape):
     """Accept ``f(2, 3)``, ``f((2, 3))`` and ``f([2, 3])``."""
@@ -19,14 +21,25 @@ def _shape_arg(shape):
 
 
 def _index_arg(index):
-    """Replace Tensors inside an index by their arrays."""
+    """Replace Tensors (and lists) inside an index by arrays NumPy indexes with."""
     if hasattr(index, "_data"):
         return index._data
     if isinstance(index, tuple):
-        return tuple(i._data if hasattr(i, "_data") else i for i in index)
+        return tuple(_index_item(i) for i in index)
     if isinstance(index, list):
-        return np.asarray([i._data if hasattr(i, "_data") else i for i in index])
+        return _index_item(index)
     return index
+
+
+def _index_item(i):
+    if hasattr(i, "_data"):
+        return i._data
+    if isinstance(i, list):
+        arr = np.asarray([j._data if hasattr(j, "_data") else j for j in i])
+        if arr.size == 0:
+            return arr.astype(np.intp)  # x[[]] selects nothing (NumPy would see floats)
+        return arr
+    return i
 
 
 class ShapeMixin:
@@ -48,8 +61,11 @@ class ShapeMixin:
             return None
         if isinstance(dims, (list, tuple)):
             out = tuple(sorted({self._norm_dim(d) for d in dims}))
-            return out
-        return (self._norm_dim(dims),)
+        else:
+            out = (self._norm_dim(dims),)
+        if self._data.ndim == 0:
+            return ()  # dim 0 / -1 of a 0-d tensor: nothing to reduce (PyTorch allows it)
+        return out
 
     # -- reshaping ---------------------------------------------------------------------
     def reshape(self, *shape):
@@ -129,9 +145,9 @@ class ShapeMixin:
     def transpose(self, dim0: int = 0, dim1: int = 1):
         """Swap two dimensions."""
         nd = self._data.ndim
-        if nd < 2:
-            return self
         a, b = self._norm_dim(dim0), self._norm_dim(dim1)
+        if nd < 2 or a == b:
+            return self
         axes = list(range(nd))
         axes[a], axes[b] = axes[b], axes[a]
         return self.permute(*axes)
@@ -170,6 +186,11 @@ class ShapeMixin:
         target = tuple(
             shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)
         )
+        if any(s < 0 for s in target):
+            raise RuntimeError(
+                f"expand: -1 is not allowed in a leading, non-existing dimension "
+                f"(sizes {list(sizes)} for a tensor of shape {list(shape)})"
+            )
         for i, s in enumerate(shape):
             if s != 1 and s != target[i + lead]:
                 raise RuntimeError(
@@ -227,9 +248,12 @@ class ShapeMixin:
         """Split into ``chunks`` pieces of (nearly) equal size."""
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-        n = self._data.shape[self._norm_dim(dim)]
-        step = -(-n // chunks) if n else 1
-        return self.split(step, dim)
+        d = self._norm_dim(dim)
+        n = self._data.shape[d]
+        if n == 0:  # PyTorch gives `chunks` empty pieces
+            lead = (slice(None),) * d
+            return tuple(self[lead + (slice(0, 0),)] for _ in range(chunks))
+        return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim: int = 0):
         """The slices along ``dim``, as a tuple."""
@@ -243,12 +267,10 @@ class ShapeMixin:
         try:
             return GetItem.apply(self, index)
         except IndexError as e:
-            raise IndexError(f"index {_fmt_index(index)} is out of range for a tensor of shape "
+            raise IndexError(f"index {_fmt_index(index)} is invalid for a tensor of shape "
                              f"{tuple(self._data.shape)}: {e}") from None
 
     def __setitem__(self, index, value):
-        from .tensor import Tensor
-
         index = _index_arg(index)
 
         def put(s, v):
@@ -274,7 +296,7 @@ class ShapeMixin:
         try:
             self._inplace(put, value)
         except IndexError as e:
-            raise IndexError(f"index {_fmt_index(index)} is out of range for a tensor of shape "
+            raise IndexError(f"index {_fmt_index(index)} is invalid for a tensor of shape "
                              f"{tuple(self._data.shape)}: {e}") from None
 
     def __iter__(self):

@@ -96,10 +96,22 @@ def _check_versions(node: Function) -> None:
 
 
 def _graph_saved(node: Function) -> tuple:
-    """``node.saved`` as Tensors connected to the graph, for ``create_graph``."""
+    """``node.saved`` as Tensors connected to the graph, for ``create_graph``.
+
+    A saved input becomes that input tensor; a saved output becomes a tensor made by
+    ``node`` itself, so the derivative of a rule that uses the output (exp, tanh,
+    sigmoid, a custom Function saving its result) sees the output's dependence on the
+    inputs. Other arrays are constants.
+    """
     inputs = node._versions[0::2] if node._versions else ()
     out = []
     for pos, s in enumerate(node.saved):
+        if pos == node._out_pos:
+            arr = s._data if isinstance(s, Tensor) else s
+            t = Tensor._from_array(arr)
+            t._ctx, t._out_idx, t.requires_grad = node, node._saved_out_idx, True
+            out.append(t)
+            continue
         if isinstance(s, Tensor) or not isinstance(s, np.ndarray):
             out.append(s)  # a user-saved tensor, or a Python number
             continue
@@ -108,12 +120,7 @@ def _graph_saved(node: Function) -> tuple:
                 out.append(t)
                 break
         else:
-            if pos == node._out_pos:
-                t = Tensor._from_array(s)
-                t._ctx, t._out_idx, t.requires_grad = node, 0, True
-                out.append(t)
-            else:
-                out.append(Tensor._from_array(s))
+            out.append(Tensor._from_array(s))
     return tuple(out)
 
 
@@ -134,10 +141,14 @@ def _call_backward(node: Function, grads: list, create_graph: bool) -> tuple:
     else:
         prev = STATE.enabled
         STATE.enabled = create_graph
+        saved = node.saved
+        if create_graph and node._out_pos >= 0:
+            node.saved = _graph_saved(node)
         try:
             tgrads = grads if create_graph else [Tensor._from_array(g) for g in grads]
             result = type(node).backward(node, *tgrads)
         finally:
+            node.saved = saved
             STATE.enabled = prev
         if not isinstance(result, tuple):
             result = (result,)
@@ -260,7 +271,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                     "used in the graph. Set allow_unused=True if this is the desired behavior."
                 )
         if not create_graph:
-            return [None if g is None else Tensor._from_array(_owned(g, set())) for g in captured]
+            # one gradient array may reach several inputs (x + y hands both the same g),
+            # or be the caller's grad_outputs: each returned tensor gets its own memory
+            seen = {id(g) for g in root_grads}
+            return [None if g is None else Tensor._from_array(_owned(g, seen)) for g in captured]
         return captured
 
     _accumulate_leaves(leaf_grads, root_grads, create_graph)
@@ -402,7 +416,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 @dataclass(frozen=True)
 class Step:
-    """One node of the backward pass, as :func:`topological_order` reports it."""
+    """One node of the backward pass, as :func:`topological_order` reports it.
+
+    Attributes:
+        index: position in the backward order (0 is the node that made the output).
+        name: the operation's name, e.g. ``"MatMul"``.
+        input_shapes: the shapes of the operation's tensor inputs.
+        output_shapes: the shapes of its outputs.
+        node: the graph node itself (a :class:`~topograd.autograd.Function`).
+    """
 
     index: int
     name: str
@@ -413,7 +435,7 @@ class Step:
     def __str__(self) -> str:
         ins = ", ".join(_fmt_shape(s) for s in self.input_shapes)
         outs = ", ".join(_fmt_shape(s) for s in self.output_shapes)
-        return f"{self.index:>3}  {self.name:<14} ({ins}) -> {outs}"
+        return f"{self.index:>3}  {self.name:<14} {ins} -> {outs}"
 
 
 def _fmt_shape(shape) -> str:
@@ -434,8 +456,12 @@ class TopologicalOrder(list):
 def topological_order(tensor: Tensor) -> TopologicalOrder:
     """The nodes in the order the backward pass visits them, from the output down.
 
-    Each step has the operation's ``name``, its ``input_shapes`` and ``output_shapes``;
-    ``print()`` the result for a table.
+    Args:
+        tensor: an output; a leaf (no node) gives an empty list.
+
+    Returns:
+        A list of :class:`Step` (``name``, ``input_shapes`` of the tensor inputs,
+        ``output_shapes``); ``print()`` it for a table.
 
     >>> import topograd
     >>> w = topograd.tensor([[0.1, 0.5], [-0.3, 0.8]], requires_grad=True)
@@ -443,16 +469,16 @@ def topological_order(tensor: Tensor) -> TopologicalOrder:
     >>> f = ((w @ x) ** 2).sum()
     >>> print(topograd.autograd.topological_order(f))
     backward visits, from the output down to the leaves:
-      0  Sum            ((2,)) -> ()
-      1  Pow            ((2,), ()) -> (2,)
-      2  MatMul         ((2, 2), (2,)) -> (2,)
+      0  Sum            (2,) -> ()
+      1  Pow            (2,) -> (2,)
+      2  MatMul         (2, 2), (2,) -> (2,)
     """
-    if tensor._ctx is None:
-        return TopologicalOrder()
     steps = TopologicalOrder()
+    if tensor._ctx is None:
+        return steps
     for i, node in enumerate(toposort([tensor._ctx])):
-        steps.append(Step(i, node.name, tuple(tuple(s) for s in node.in_shapes),
-                          tuple(tuple(s) for s in node.out_shapes), node))
+        ins = tuple(tuple(s) for s in node.in_shapes if s is not None)
+        steps.append(Step(i, node.name, ins, tuple(tuple(s) for s in node.out_shapes), node))
     return steps
 
 

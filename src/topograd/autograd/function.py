@@ -50,7 +50,7 @@ class Function:
     Attributes set on the node by :meth:`apply`:
         next_edges: for each positional argument, ``(node_or_leaf, output_index)`` or
             None where no gradient flows.
-        in_shapes: each argument's shape (``()`` for Python scalars).
+        in_shapes: each argument's shape (None for arguments that are not Tensors).
         needs_input_grad: for each argument, whether it needs a gradient.
         saved: what ``forward`` passed to ``save_for_backward``.
     """
@@ -60,6 +60,7 @@ class Function:
     _array_api = False  # built-in primitives set True: forward/backward see ndarrays
     _retained = None  # {output index: weakref to a tensor that keeps its .grad}
     _out_dirty = False  # an output that backward needs was modified in place
+    _saved_out_idx = 0  # which output the saved output (saved[_out_pos]) is
 
     # -- user-facing ctx API ----------------------------------------------------
     def save_for_backward(self, *values) -> None:
@@ -78,6 +79,12 @@ class Function:
 
     def set_materialize_grads(self, value: bool) -> None:  # PyTorch compatibility
         """Accepted for PyTorch compatibility: missing output gradients arrive as zeros."""
+
+    @property
+    def needs_input_grad(self) -> tuple:
+        """For each positional argument of ``forward``, whether backward must return its
+        gradient (PyTorch's ``ctx.needs_input_grad``)."""
+        return tuple(e is not None for e in self.next_edges)
 
     @property
     def name(self) -> str:
@@ -144,7 +151,7 @@ class Function:
                         edges.append((node, a._out_idx))
                     continue
             else:
-                shapes.append(())
+                shapes.append(None)  # not a tensor: no shape, no gradient
             edges.append(None)
         ctx.next_edges = edges
         ctx.in_shapes = shapes
@@ -191,9 +198,11 @@ class Function:
                     versions.append(a._vc)
                     break
             else:
-                for o in outs:
+                for oi, o in enumerate(outs):
                     if o._data is s:
                         self._out_pos = pos
+                        if oi:
+                            self._saved_out_idx = oi
                         break
         if versions:
             self._versions = tuple(versions)

@@ -32,34 +32,80 @@ def is_grad_enabled() -> bool:
 
 
 class _GradMode:
-    """Base of the grad-mode switches: a context manager and a decorator."""
+    """Base of the grad-mode switches: a context manager and a decorator.
+
+    The previous modes live on a stack, so one instance may be entered again while it
+    is active (``with ng: with ng: ...``) and still restore each level correctly.
+    """
 
     _mode: bool = True
 
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        self._prev = []
+        if fn is not None:  # bare decorator: @no_grad (as well as @no_grad())
+            if not callable(fn):
+                raise TypeError(f"{cls.__name__}() takes no arguments, found {fn!r}")
+            return self(fn)
+        return self
+
+    def __init__(self, fn=None) -> None:
+        pass
+
     def __enter__(self) -> None:
-        self._prev = STATE.enabled
+        self._prev.append(STATE.enabled)
         STATE.enabled = self._mode
 
     def __exit__(self, *exc) -> None:
-        STATE.enabled = self._prev
+        STATE.enabled = self._prev.pop()
 
     def __call__(self, fn):
+        mode = self._mode
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            prev = STATE.enabled
+            STATE.enabled = mode
+            try:
                 return fn(*args, **kwargs)
+            finally:
+                STATE.enabled = prev
 
         return wrapper
 
 
 class no_grad(_GradMode):
-    """Disable graph recording inside a ``with`` block or a decorated function."""
+    """Disable graph recording inside a ``with`` block or a decorated function.
+
+    Operations inside record no node and their results do not require grad; in-place
+    updates of parameters are allowed (this is how optimizers step).
+
+    >>> import topograd
+    >>> w = topograd.ones(2, requires_grad=True)
+    >>> with topograd.no_grad():
+    ...     _ = w.sub_(0.5)
+    >>> w
+    tensor([0.5, 0.5], dtype=float32, requires_grad=True)
+    >>> @topograd.no_grad()
+    ... def double(t):
+    ...     return t * 2
+    >>> double(w).requires_grad
+    False
+    """
 
     _mode = False
 
 
 class enable_grad(_GradMode):
-    """Enable graph recording (inside ``no_grad``, say)."""
+    """Enable graph recording inside a ``with`` block or a decorated function (inside
+    ``no_grad``, say).
+
+    >>> import topograd
+    >>> x = topograd.ones(2, requires_grad=True)
+    >>> with topograd.no_grad(), topograd.enable_grad():
+    ...     (x * 2).requires_grad
+    True
+    """
 
     _mode = True
 
@@ -73,28 +119,20 @@ class set_grad_enabled(_GradMode):
     False
     """
 
+    def __new__(cls, mode: bool):
+        return object.__new__(cls)
+
     def __init__(self, mode: bool) -> None:
         self._mode = bool(mode)
-        self._prev = STATE.enabled
+        self._prev = [STATE.enabled]  # the call itself switches the mode, as PyTorch's
         STATE.enabled = self._mode
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc) -> None:
-        STATE.enabled = self._prev
+        STATE.enabled = self._prev[0]
 
     def __call__(self, fn):
-        mode = self._mode
-        STATE.enabled = self._prev
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            prev = STATE.enabled
-            STATE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                STATE.enabled = prev
-
-        return wrapper
+        STATE.enabled = self._prev[0]  # used as a decorator: undo the switch made by __init__
+        return super().__call__(fn)

@@ -16,6 +16,7 @@ from .elementwise import (
     Pow,
     Primitive,
     Relu,
+    Remainder,
     Sigmoid,
     Sign,
     Sin,
@@ -32,6 +33,6 @@ from .softmax import LogSoftmax, Softmax
 __all__ = [
     "Abs", "Add", "Amax", "Amin", "Cast", "Cat", "Clamp", "Cos", "Div", "Exp", "Expand",
     "GetItem", "Log", "LogSoftmax", "LogSumExp", "MatMul", "Maximum", "Mean", "Minimum", "Mul",
-    "Neg", "Pad", "Permute", "Pow", "Primitive", "Relu", "Reshape", "Scatter", "Sigmoid", "Sign",
-    "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Where",
+    "Neg", "Pad", "Permute", "Pow", "Primitive", "Relu", "Remainder", "Reshape", "Scatter",
+    "Sigmoid", "Sign", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Where",
 ]

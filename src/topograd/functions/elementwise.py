@@ -96,12 +96,45 @@ class Pow(Primitive):
         gx = gy = None
         if e[0] is not None:
             if isinstance(y, (int, float)) and not isinstance(y, bool):
-                gx = g * (2 * x) if y == 2 else g * (y * x ** (y - 1))
+                if y == 2:
+                    gx = g * (2 * x)
+                elif y == 0:
+                    gx = g * 0  # not y * x ** -1, which is nan at x = 0
+                else:
+                    gx = g * (y * x ** (y - 1))
             else:
                 gx = g * y * x ** (y - 1)
         if e[1] is not None:
-            gy = g * out * _xp.log(x)
+            xd = _data(x)
+            zero = xd == 0
+            if zero.any():  # 0 ** y: PyTorch's gradient is 0 there (not 0 * log 0 = nan)
+                safe = _xp.where(zero, np.ones((), xd.dtype), x)
+                gy = _xp.where(zero, g * 0, g * out * _xp.log(safe))
+            else:
+                gy = g * out * _xp.log(x)
         return gx, gy
+
+
+class Remainder(Primitive):
+    """x % y with the sign of y (Python's and NumPy's rule, PyTorch's ``remainder``).
+
+    Backward: d/dx = 1, d/dy = -floor(x / y) (piecewise constant, so it is a constant
+    in the graph of a second derivative).
+    """
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.mod(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        e = ctx.next_edges
+        gy = None
+        if e[1] is not None:
+            gy = g * -np.floor_divide(_data(x), _data(y))
+        return (g if e[0] is not None else None), gy
 
 
 class Neg(Primitive):

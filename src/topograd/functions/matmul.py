@@ -22,10 +22,13 @@ def check_matmul(a_shape, b_shape) -> None:
     k_a = a_shape[-1]
     k_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
     if k_a == k_b:
+        if len(a_shape) > 2 or len(b_shape) > 2:
+            _check_batch(a_shape, b_shape)
         return
-    if len(a_shape) == 2 and len(b_shape) == 2:
+    if len(a_shape) <= 2 and len(b_shape) == 2:
+        a2 = a_shape if len(a_shape) == 2 else (1,) + tuple(a_shape)  # PyTorch shows (1xk)
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a_shape)} and "
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a2)} and "
             f"{_shape_str(b_shape)})"
         )
     if len(a_shape) == 1 and len(b_shape) == 1:
@@ -44,6 +47,18 @@ def check_matmul(a_shape, b_shape) -> None:
         f"the last dimension of the first ({k_a}) must equal the second-to-last of the "
         f"second ({k_b})"
     )
+
+
+def _check_batch(a_shape, b_shape) -> None:
+    batch_a = a_shape[:-2] if len(a_shape) > 1 else ()
+    batch_b = b_shape[:-2] if len(b_shape) > 1 else ()
+    try:
+        np.broadcast_shapes(batch_a, batch_b)
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: the batch dimensions of {tuple(a_shape)} and {tuple(b_shape)} cannot be "
+            f"broadcast together ({tuple(batch_a)} and {tuple(batch_b)})"
+        ) from None
 
 
 class MatMul(Primitive):

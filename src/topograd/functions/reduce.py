@@ -61,21 +61,33 @@ class Mean(Primitive):
 
 
 class Amax(Primitive):
-    """Max over ``axis``; the gradient is shared evenly among tied maxima."""
+    """Max over ``axis``; the gradient is shared evenly among tied maxima.
+
+    With ``index`` (the argmax along the single axis, keepdims-shaped) the values are
+    taken at that index and the whole gradient goes there: ``max(dim)``'s rule in PyTorch.
+    """
 
     _reduce = staticmethod(np.max)
 
     @classmethod
-    def forward(cls, ctx, x, axis=None, keepdims=False):
+    def forward(cls, ctx, x, axis=None, keepdims=False, index=None):
         if x.size == 0:
             raise RuntimeError(
                 f"{cls.__name__.lower()}(): expected a non-empty tensor, found shape {x.shape}"
             )
         ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
         ctx.kept_shape = _kept_shape(x.shape, axis)
-        out_k = cls._reduce(x, axis=axis, keepdims=True)
-        mask = x == out_k
-        ctx.weights = (mask / mask.sum(axis=axis, keepdims=True)).astype(x.dtype, copy=False)
+        if index is not None:
+            (ax,) = axis
+            out_k = np.take_along_axis(x, index, axis=ax)
+            w = np.zeros_like(x)
+            np.put_along_axis(w, index, 1, axis=ax)
+            ctx.weights = w
+        else:
+            out_k = cls._reduce(x, axis=axis, keepdims=True)
+            mask = (x == out_k) | (np.isnan(x) if x.dtype.kind == "f" else False)
+            count = mask.sum(axis=axis, keepdims=True)
+            ctx.weights = (mask / count).astype(x.dtype, copy=False)
         return out_k if keepdims else _drop(out_k, axis)
 
     @staticmethod
