@@ -1,0 +1,424 @@
+"""The Optimizer base: parameter groups, lazy per-parameter state, state_dict.
+
+An optimizer is a loop over parameter groups plus a per-parameter rule: subclasses
+write ``_init_state`` (the state a parameter gets on its first step) and ``_update``
+(one step on the raw arrays, in place). Everything a user touches follows
+``torch.optim.Optimizer``: ``param_groups``, ``state``, ``zero_grad``, ``step(closure)``,
+``add_param_group``, ``state_dict`` / ``load_state_dict`` in PyTorch's format.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+
+import numpy as np
+
+from ..autograd.grad_mode import enable_grad
+from ..tensor import Tensor
+
+
+def _typename(obj) -> str:
+    cls = type(obj)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+_SET_MESSAGE = (
+    "optimizer parameters need to be organized in ordered collections, but the ordering of "
+    "tensors in sets will change between runs. Please use a list instead."
+)
+
+
+class Optimizer:
+    """Base class of all optimizers: parameter groups, per-parameter state, checkpoints.
+
+    Args:
+        params: an iterable of tensors, or of dicts each holding ``'params'`` (the
+            group's tensors) and any per-group options that override ``defaults``.
+        defaults: the options every group starts from (``lr``, ...).
+
+    Attributes:
+        param_groups: list of dicts, one per group: ``'params'`` and the options.
+        state: per-parameter state (dict of dicts, keyed by the parameter), created
+            lazily on the parameter's first step; the values are NumPy arrays and floats.
+
+    >>> import topograd
+    >>> from topograd.optim import SGD
+    >>> w = topograd.tensor([1.0, 2.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([0.8, 1.6], dtype=float32, requires_grad=True)
+    """
+
+    def __init__(self, params, defaults: dict) -> None:
+        self.defaults = dict(defaults)
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups: list[dict] = []
+        self._scratch: dict = {}
+        self._max_numel = 0
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors "
+                f"or dicts, but got {_typename(params)}"
+            )
+        if isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)
+        groups = [params] if isinstance(params, dict) else list(params)
+        if len(groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    # -- options ---------------------------------------------------------------------
+    @classmethod
+    def _check_options(cls, options: dict) -> None:
+        """Raise ValueError for a bad hyperparameter (subclasses override)."""
+
+    def add_param_group(self, param_group: dict) -> None:
+        """Add a group of parameters, with its own options, to ``param_groups``.
+
+        Args:
+            param_group: a dict with ``'params'`` (a tensor or an iterable of tensors,
+                or of ``(name, tensor)`` pairs) and options overriding the defaults.
+
+        >>> import topograd
+        >>> from topograd.optim import SGD
+        >>> a, b = topograd.zeros(2, requires_grad=True), topograd.zeros(3, requires_grad=True)
+        >>> opt = SGD([a], lr=0.1)
+        >>> opt.add_param_group({"params": [b], "lr": 0.01})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 0.01]
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {_typename(param_group)}")
+        if "params" not in param_group:
+            raise ValueError(
+                f"a parameter group needs a 'params' entry; got keys {sorted(param_group)}"
+            )
+        group = dict(param_group)
+        params = group["params"]
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError(_SET_MESSAGE)
+        params = list(params)
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names:
+            if len(names) != len(params):
+                raise ValueError(
+                    "all optimizer params should be with/without names. Some param names are "
+                    "missing"
+                )
+            params = [p[1] for p in params]
+            group["param_names"] = names
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(
+                    "optimizer can only optimize Tensors, but one of the params "
+                    f"(index {i}) is {_typename(p)}"
+                )
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self._check_options(group)
+
+        seen = set()
+        for i, p in enumerate(params):
+            if id(p) in seen:
+                raise ValueError(
+                    f"parameter {i} (shape {tuple(p.shape)}) appears twice in the same "
+                    "parameter group"
+                )
+            seen.add(id(p))
+        for k, other in enumerate(self.param_groups):
+            if ("param_names" in group) != ("param_names" in other):
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. cannot add "
+                    f"param group {'with' if 'param_names' in group else 'without'} names "
+                    "to the optimizer"
+                )
+            if any(id(p) in seen for p in other["params"]):
+                raise ValueError(
+                    f"some parameters appear in more than one parameter group (group {k} "
+                    f"and the new group {len(self.param_groups)})"
+                )
+        self.param_groups.append(group)
+        for p in params:
+            self._max_numel = max(self._max_numel, p._data.size)
+
+    # -- the learning rate, for schedulers and the Keras face --------------------------
+    @property
+    def lr(self) -> float:
+        """The learning rate shared by all groups; setting it sets every group's.
+
+        Raises ValueError on reading when the groups' learning rates differ (read
+        ``param_groups[i]['lr']`` then). Assign a list to give each group its own.
+
+        >>> import topograd
+        >>> from topograd.optim import Adam
+        >>> opt = Adam([topograd.zeros(2, requires_grad=True)])
+        >>> opt.lr = 0.01
+        >>> opt.lr, opt.param_groups[0]["lr"]
+        (0.01, 0.01)
+        """
+        lrs = [g["lr"] for g in self.param_groups]
+        if any(lr != lrs[0] for lr in lrs[1:]):
+            raise ValueError(
+                f"the parameter groups have different learning rates {lrs}; read "
+                "optimizer.param_groups[i]['lr'] instead"
+            )
+        return lrs[0]
+
+    @lr.setter
+    def lr(self, value) -> None:
+        values = list(value) if isinstance(value, (list, tuple)) else [value] * len(
+            self.param_groups
+        )
+        if len(values) != len(self.param_groups):
+            raise ValueError(
+                f"expected {len(self.param_groups)} learning rates (one per parameter group), "
+                f"got {len(values)}"
+            )
+        for v in values:
+            if not 0.0 <= v:
+                raise ValueError(f"Invalid learning rate: {v}")
+        for group, v in zip(self.param_groups, values):
+            group["lr"] = v
+
+    # -- stepping --------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of all optimized tensors.
+
+        Args:
+            set_to_none: set ``.grad`` to None (default) instead of filling it with zeros.
+                With None, the next ``step`` skips parameters that get no gradient.
+
+        >>> import topograd
+        >>> from topograd.optim import SGD
+        >>> w = topograd.ones(2, requires_grad=True)
+        >>> opt = SGD([w], lr=0.1)
+        >>> w.sum().backward()
+        >>> opt.zero_grad()
+        >>> w.grad is None
+        True
+        """
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if g._ctx is not None or g.requires_grad:
+                        g.detach_()
+                    g._data[...] = 0
+
+    def step(self, closure=None):
+        """Perform one optimization step on every parameter that has a gradient.
+
+        Args:
+            closure: optional callable that re-evaluates the model (zero_grad, forward,
+                backward) and returns the loss; it runs with gradients enabled.
+
+        Returns:
+            The closure's loss, or None without a closure.
+
+        >>> import topograd
+        >>> from topograd.optim import SGD
+        >>> w = topograd.tensor([3.0], requires_grad=True)
+        >>> opt = SGD([w], lr=0.25)
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = (w ** 2).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> opt.step(closure).item(), w.item()
+        (9.0, 1.5)
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        state = self.state
+        init, update = self._init_state, self._update
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                s = state.get(p)
+                if not s:  # first step (or state emptied): lazy initialization
+                    if s is None:
+                        s = state[p] = {}
+                    init(p._data, s, group)
+                update(p._data, g._data, s, group)
+                p._bump_version()
+        return loss
+
+    def _init_state(self, p: np.ndarray, state: dict, group: dict) -> None:
+        """Fill ``state`` for parameter array ``p`` before its first update."""
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+        """Update the array ``p`` in place from its gradient ``g``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement _update")
+
+    def _buffer(self, like: np.ndarray, k: int = 0) -> np.ndarray:
+        """Scratch array ``k`` shaped like ``like``: reused by every step and parameter.
+
+        Intermediate results of a rule go here, so a step allocates nothing once the
+        first step has sized these buffers to the largest parameter.
+        """
+        key = (like.dtype, k)
+        buf = self._scratch.get(key)
+        n = like.size
+        if buf is None or buf.size < n:
+            buf = np.empty(max(n, self._max_numel), dtype=like.dtype)
+            self._scratch[key] = buf
+        return buf[:n].reshape(like.shape)
+
+    # -- checkpoints -----------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """The optimizer's state as a dict, in PyTorch's format; arrays are copies.
+
+        Returns:
+            ``{'state': {index: {name: value}}, 'param_groups': [{option: value, ...,
+            'params': [index, ...]}]}``, where parameters are numbered in group order.
+
+        >>> import topograd
+        >>> from topograd.optim import SGD
+        >>> w = topograd.ones(2, requires_grad=True)
+        >>> opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> w.sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sd["state"][0]["momentum_buffer"], sd["param_groups"][0]["params"]
+        (array([1., 1.], dtype=float32), [0])
+        """
+        index: dict = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for p, s in self.state.items():
+            if s and id(p) in index:
+                state[index[id(p)]] = {
+                    k: (v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v))
+                    for k, v in s.items()
+                }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the state saved by ``state_dict`` (this optimizer's or PyTorch's).
+
+        The optimizer must have been built with the same groups of same-shaped
+        parameters in the same order. Arrays are copied (and cast to each parameter's
+        dtype); tensors, ``torch`` tensors and string keys (as after JSON) are accepted.
+
+        Args:
+            state_dict: a dict returned by ``state_dict()``.
+
+        >>> import topograd
+        >>> from topograd.optim import Adam
+        >>> w = topograd.ones(2, requires_grad=True)
+        >>> opt = Adam([w], lr=0.1)
+        >>> w.sum().backward(); opt.step()
+        >>> opt2 = Adam([w], lr=0.5)
+        >>> opt2.load_state_dict(opt.state_dict())
+        >>> opt2.param_groups[0]["lr"], opt2.state[w]["step"]
+        (0.1, 1.0)
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            got = sorted(state_dict) if isinstance(state_dict, dict) else _typename(state_dict)
+            raise ValueError(
+                f"expected a dict with 'state' and 'param_groups' (from state_dict()), got {got}"
+            )
+        groups, saved_groups = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError(
+                "loaded state dict has a different number of parameter groups: it has "
+                f"{len(saved_groups)}, the optimizer has {len(groups)}"
+            )
+        for i, (g, s) in enumerate(zip(groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(
+                    f"loaded state dict contains a parameter group that doesn't match the "
+                    f"size of optimizer's group: group {i} has {len(s['params'])} parameters "
+                    f"in the state dict and {len(g['params'])} in the optimizer"
+                )
+        id_map = {}
+        for g, s in zip(groups, saved_groups):
+            for idx, p in zip(s["params"], g["params"]):
+                id_map[int(idx)] = p
+        state: defaultdict = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            try:
+                p = id_map[int(key)]
+            except (KeyError, ValueError, TypeError):
+                raise ValueError(
+                    f"loaded state dict has state for parameter {key!r}, which is in none of "
+                    f"its parameter groups (indices {sorted(id_map)})"
+                ) from None
+            state[p] = {name: _load_value(p, key, name, v) for name, v in values.items()}
+        new_groups = []
+        for g, s in zip(groups, saved_groups):
+            ng = {k: copy.deepcopy(v) for k, v in s.items() if k != "params"}
+            if ng.get("maximize"):
+                raise ValueError("maximize=True is not supported by topograd optimizers")
+            ng["params"] = g["params"]
+            if "param_names" in g and "param_names" not in ng:
+                ng["param_names"] = g["param_names"]
+            new_groups.append(ng)
+        self.param_groups = new_groups
+        self.state = state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+    def __getstate__(self) -> dict:
+        return {"defaults": self.defaults, "state": self.state,
+                "param_groups": self.param_groups}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._scratch = {}
+        self._max_numel = max(
+            (p._data.size for g in self.param_groups for p in g["params"]), default=0
+        )
+
+
+def _load_value(p: Tensor, key, name: str, value):
+    """A private copy of one saved state value, as the optimizer keeps it."""
+    if name == "step":
+        return float(np.asarray(value))
+    if isinstance(value, Tensor):
+        value = value._data
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):  # also torch tensors
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f" and p._data.dtype.kind == "f":
+            arr = arr.astype(p._data.dtype)  # a copy, even when the dtype is the same
+        else:
+            arr = arr.copy()
+        if arr.shape != p._data.shape:
+            raise ValueError(
+                f"loaded state {name!r} of parameter {key} has shape {arr.shape}, but the "
+                f"parameter has shape {p._data.shape}"
+            )
+        return arr
+    return copy.deepcopy(value)
+

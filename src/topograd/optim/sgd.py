@@ -1,0 +1,95 @@
+"""Stochastic gradient descent, with (Nesterov) momentum and weight decay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels import _decayed
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with momentum (heavy ball or Nesterov).
+
+    With gradient :math:`g_t`, weight decay :math:`\lambda`, momentum :math:`\mu`,
+    dampening :math:`\tau` and learning rate :math:`\gamma`, each step does (PyTorch's
+    rule, in this order)::
+
+        g = g + weight_decay * p                      if weight_decay != 0
+        b = g  (first step, a copy)                   if momentum != 0
+        b = momentum * b + (1 - dampening) * g        (later steps)
+        g = g + momentum * b   if nesterov   else   g = b
+        p = p - lr * g
+
+    Polyak's heavy ball: B. T. Polyak, "Some methods of speeding up the convergence of
+    iteration methods", USSR Comput. Math. and Math. Phys. 4(5), 1964. Nesterov's form as
+    in I. Sutskever, J. Martens, G. Dahl, G. Hinton, "On the importance of initialization
+    and momentum in deep learning", ICML 2013.
+
+    Args:
+        params: tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate (default 1e-3, as in PyTorch).
+        momentum: momentum factor (default 0).
+        dampening: dampening of the momentum (default 0).
+        weight_decay: L2 penalty folded into the gradient (default 0).
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
+
+    State per parameter: ``momentum_buffer`` (only with momentum).
+
+    >>> import topograd
+    >>> from topograd.optim import SGD
+    >>> w = topograd.tensor([1.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.zero_grad(); (w ** 2).sum().backward(); opt.step()
+    >>> round(w.item(), 4)   # 1 - 0.2 = 0.8, then 0.8 - 0.1 * (0.9 * 2 + 1.6)
+    0.46
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False) -> None:
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov}
+        self._check_options(defaults)
+        super().__init__(params, defaults)
+
+    @classmethod
+    def _check_options(cls, o: dict) -> None:
+        if not 0.0 <= o["lr"]:
+            raise ValueError(f"Invalid learning rate: {o['lr']}")
+        if not 0.0 <= o["momentum"]:
+            raise ValueError(f"Invalid momentum value: {o['momentum']}")
+        if not 0.0 <= o["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
+        if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        tmp = None  # a scratch array that holds the direction and may be overwritten
+        if weight_decay != 0:
+            g = tmp = _decayed(p, g, weight_decay, self._buffer(p, 0))
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
+            else:
+                buf *= momentum
+                dampening = group["dampening"]
+                if dampening == 0:
+                    buf += g
+                else:  # then nesterov is off, and g is not needed after this
+                    d = tmp if tmp is not None else self._buffer(p, 0)
+                    np.multiply(g, 1 - dampening, out=d)
+                    buf += d
+            if group["nesterov"]:
+                d = self._buffer(p, 0 if tmp is None else 1)
+                np.multiply(buf, momentum, out=d)
+                d += g
+                g = tmp = d
+            else:
+                g, tmp = buf, None
+        if tmp is None:
+            tmp = self._buffer(p, 0)
+        np.multiply(g, group["lr"], out=tmp)
+        p -= tmp
