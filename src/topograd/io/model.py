@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 
-from .api import decode, encode
+from .api import TREE_KEY, decode, encode
 from .keras_config import (
     ConfigError,
     compile_config,
@@ -34,6 +34,7 @@ from .keras_config import (
     model_from_config,
 )
 from .tensorfile import FormatError, read_header, read_tensors, write_tensors
+from .tree import flatten
 from .weights import model_weights, set_model_weights
 
 FORMAT_KEY = "topograd.format"
@@ -41,6 +42,7 @@ FORMAT = "keras-model"
 CONFIG_KEY = "topograd.model_config"
 COMPILE_KEY = "topograd.compile_config"
 EXTRA_KEY = "topograd.extra"
+OPTIMIZER_PREFIX = "optimizer"
 
 
 def _json(obj, what: str) -> str:
@@ -80,11 +82,16 @@ def save_model(model, path, *, include_optimizer: bool = True, extra=None) -> No
         meta[COMPILE_KEY] = _json(compiled, "compile settings")
     if extra is not None:
         meta[EXTRA_KEY] = _json(extra, "extra")
-    tree = {"weights": model_weights(model)}
+    # the weights keep their plain names ("0.kernel"); the optimizer's arrays are stored
+    # under "optimizer.*" (weight names start with a layer index, so they never collide)
+    tensors, header = encode(model_weights(model))
+    skeleton = [["weights", json.loads(header[TREE_KEY])]]
     opt = getattr(model, "optimizer", None)
     if include_optimizer and opt is not None and hasattr(opt, "state_dict"):
-        tree["optimizer"] = opt.state_dict()
-    tensors, header = encode(tree)
+        opt_tensors, opt_skeleton = flatten(opt.state_dict(), OPTIMIZER_PREFIX)
+        tensors.update(opt_tensors)
+        skeleton.append(["optimizer", opt_skeleton])
+    header[TREE_KEY] = json.dumps({"d": skeleton}, separators=(",", ":"), allow_nan=False)
     header.update(meta)
     write_tensors(path, tensors, header)
 
@@ -121,7 +128,8 @@ def model_info(path) -> dict:
     return {"config": _parse(metadata, CONFIG_KEY, where),
             "compile_config": _parse(metadata, COMPILE_KEY, where),
             "extra": _parse(metadata, EXTRA_KEY, where) or {},
-            "weights": entries}
+            "weights": {k: v for k, v in entries.items()
+                        if not k.startswith(OPTIMIZER_PREFIX + ".")}}
 
 
 def load_model(path, *, compile: bool = True):
