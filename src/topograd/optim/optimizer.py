@@ -44,6 +44,13 @@ class Optimizer:
         state: per-parameter state (dict of dicts, keyed by the parameter), created
             lazily on the parameter's first step; the values are NumPy arrays and floats.
 
+    A subclass passes its ``defaults`` here and defines the rule on raw arrays:
+    ``_init_state(p, state, group)`` fills a parameter's state before its first update,
+    ``_update(p, g, state, group)`` updates ``p`` in place from its gradient ``g`` (reading
+    ``group['lr']`` afresh), ``_buffer(like, k)`` lends reusable scratch arrays, and the
+    classmethod ``_check_options(group)`` raises ValueError for bad hyperparameters.
+    ``step`` calls the rule for every parameter whose ``.grad`` is not None.
+
     >>> import topograd
     >>> from topograd.optim import SGD
     >>> w = topograd.tensor([1.0, 2.0], requires_grad=True)
