@@ -147,10 +147,10 @@ def test_predict_inputs_and_errors(tmp_path, capsys):
     capsys.readouterr()
     batch = np.random.default_rng(0).normal(size=(3, 2)).astype(np.float32)
     np.save(tmp_path / "batch.npy", batch)
-    assert main(["predict", path, str(tmp_path / "batch.npy"), "0.1,0.2"]) == 0
+    assert main(["predict", path, str(tmp_path / "batch.npy"), "0.1,0.2", "-1.5,2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert [x.split(":")[0] for x in lines] == [f"{tmp_path / 'batch.npy'}[{i}]"
-                                                for i in range(3)] + ["0.1,0.2"]
+                                                for i in range(3)] + ["0.1,0.2", "-1.5,2"]
     want = load_model(path).predict(batch, verbose=0).argmax(1)
     assert [int(x.split(": ")[1][0]) for x in lines[:3]] == want.tolist()
     for bad, msg in [("1,2,3", "has 3 numbers; the model takes 2"),

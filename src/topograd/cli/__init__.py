@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import textwrap
 
 EXIT_USAGE = 2
 
@@ -27,8 +29,19 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    pass
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the epilog's layout and shows defaults that say something."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if ("default" in text or not action.option_strings or action.default is None
+                or action.default is False or action.default == argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _wrap(text: str) -> str:
+    return "\n\n".join(textwrap.fill(p, 79) for p in text.split("\n\n"))
 
 
 def _positive_int(text: str) -> int:
@@ -99,9 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "train", help="train a network and report its test loss and accuracy",
-        description="Train a network (by default the seeds' MNIST network: Dense(512, relu), "
-                    "Dense(10, softmax), RMSprop, 5 epochs, batch 128), print Keras-style "
-                    "progress, then the test loss and accuracy.",
+        description=_wrap("Train a network (by default the seeds' MNIST network: Dense(512, "
+                          "relu), Dense(10, softmax), RMSprop, 5 epochs, batch 128), print "
+                          "Keras-style progress, then the test loss and accuracy."),
         epilog=TRAIN_EPILOG, formatter_class=_Formatter)
     p.add_argument("--model", default="mlp", metavar="NAME|FILE",
                    help=f"a preset ({', '.join(PRESETS)}) or a JSON architecture file")
@@ -109,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", default="rmsprop", type=str.lower, choices=OPTIMIZERS,
                    help="the optimizer")
     p.add_argument("--lr", type=_positive_float, default=None,
-                   help="learning rate (default: the optimizer's own default)")
+                   help="learning rate (default: the optimizer's own)")
     p.add_argument("--epochs", type=_positive_int, default=5, help="number of epochs in all")
     p.add_argument("--batch-size", type=_positive_int, default=128, help="samples per step")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (init, shuffling, dropout)")
@@ -132,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "evaluate", help="report a saved model's test loss and accuracy",
-        description="Load a model saved by 'topograd train --save' (or model.save) and report "
-                    "its loss and accuracy on the test set it was trained for.",
+        description=_wrap("Load a model saved by 'topograd train --save' (or model.save) and "
+                          "report its loss and accuracy on the test set it was trained for."),
         formatter_class=_Formatter)
     p.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     p.add_argument("--dataset", choices=DATASETS, default=None,
@@ -146,9 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "predict", help="classify digit images (or .npy / comma-separated inputs)",
-        description="Print the predicted class and its probability for each INPUT: a PNG or "
-                    "JPEG of a digit (made grayscale, 28x28, white on black like MNIST), a .npy "
-                    "file of samples, or numbers separated by commas (e.g. 0.1,-0.4).",
+        description=_wrap("Print the predicted class and its probability for each INPUT: a "
+                          "PNG or JPEG of a digit (made grayscale, 28x28, white on black like "
+                          "MNIST), a .npy file of samples, or numbers separated by commas "
+                          "(e.g. 0.1,-0.4 or -1.5,2)."),
         formatter_class=_Formatter)
     p.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     p.add_argument("inputs", metavar="INPUT", nargs="+", help="image, .npy file or 'x1,x2,...'")
@@ -156,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="invert images (auto: when the border is light, i.e. dark ink)")
     p.add_argument("--top", type=_positive_int, default=1, metavar="K",
                    help="show the K most likely classes")
+    # inputs such as -1.5,2 are numbers, not options
+    p._negative_number_matcher = re.compile(r"^-\.?\d[\d.,eE+-]*$")
 
     p = sub.add_parser("summary", help="print a saved model's layer table",
                        description="Print the layer table of a saved model.",

@@ -2,8 +2,9 @@
 
 Layers, optimizers, losses and regularizers are rebuilt only from topograd's own classes,
 looked up by name in fixed registries; nothing named by a file is imported or executed.
-A model or layer that defines ``get_config()`` (and its class ``from_config``) is asked
-first; the built-in layers are also described here from their attributes.
+The built-in layers are described here from their attributes (so the Keras face may
+build its own ``get_config``/``from_config`` on these functions); another
+``topograd.keras`` layer class is asked for ``get_config()`` / ``from_config()``.
 
 >>> from topograd import keras
 >>> m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu")])
@@ -73,10 +74,11 @@ def layer_config(layer) -> dict:
         {'class_name': 'Dropout', 'config': {'name': 'drop', 'trainable': True, 'rate': 0.25}}
     """
     cls = type(layer).__name__
+    ours = type(layer).__module__.startswith("topograd.keras")
     get = getattr(layer, "get_config", None)
-    if callable(get):
+    if ours and cls not in _LAYER_FIELDS and callable(get):
         return {"class_name": cls, "config": get()}
-    if cls not in _LAYER_FIELDS or not type(layer).__module__.startswith("topograd.keras"):
+    if cls not in _LAYER_FIELDS or not ours:
         raise ConfigError(f"layer {getattr(layer, 'name', cls)!r} ({cls}) cannot be "
                           f"described in JSON: give it get_config() or save its weights only")
     cfg = {"name": layer.name, "trainable": bool(layer.trainable)}
@@ -101,7 +103,7 @@ def model_config(model) -> dict:
     when the model knows its input shape.
 
     Args:
-        model: a ``keras.Sequential`` (or any model with ``get_config()``).
+        model: a ``keras.Sequential``.
 
     Returns:
         The JSON-able description.
@@ -109,9 +111,6 @@ def model_config(model) -> dict:
     Raises:
         ConfigError: a part of the model JSON cannot describe.
     """
-    get = getattr(model, "get_config", None)
-    if callable(get):
-        return {"class_name": type(model).__name__, "config": get()}
     if type(model).__name__ != "Sequential" or not hasattr(model, "layers"):
         raise ConfigError(f"cannot describe a {type(model).__name__} in JSON (expected a "
                           f"keras Sequential model)")
@@ -134,13 +133,23 @@ def _layer_class(name, where: str):
 
 
 def layer_from_config(spec: dict, where: str = "<config>"):
-    """Build one layer from :func:`layer_config`'s description."""
+    """Build one layer from :func:`layer_config`'s description.
+
+    Example:
+        >>> layer_from_config({"class_name": "Dropout", "config": {"rate": 0.5}}).rate
+        0.5
+    """
     if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
         raise ConfigError(f"{where}: a layer must be {{'class_name': ..., 'config': {{...}}}}")
     cls = _layer_class(spec.get("class_name"), where)
     cfg = dict(spec.get("config", {}))
-    if hasattr(cls, "from_config"):
-        return cls.from_config(cfg)
+    if cls.__name__ not in _LAYER_FIELDS:
+        if not hasattr(cls, "from_config"):
+            raise ConfigError(f"{where}: layer class {cls.__name__} has no from_config")
+        try:
+            return cls.from_config(cfg)
+        except (TypeError, ValueError, NotImplementedError) as e:
+            raise ConfigError(f"{where}: cannot build layer {cls.__name__}: {e}") from None
     for key in list(cfg):
         if key.endswith("_regularizer"):
             cfg[key] = _regularizer_from(cfg[key], where)
@@ -172,8 +181,6 @@ def model_from_config(spec: dict, where: str = "<config>"):
     if cls is None:
         raise ConfigError(f"{where}: unknown model class {name!r} (expected Sequential)")
     cfg = spec["config"]
-    if hasattr(cls, "from_config"):
-        return cls.from_config(cfg)
     layers_spec = cfg.get("layers")
     if not isinstance(layers_spec, list):
         raise ConfigError(f"{where}: the architecture has no list of layers")
@@ -204,10 +211,14 @@ def compile_config(model):
 
     Returns None when the model is not compiled, or when a part (a custom loss or metric
     function) cannot be described; the model then loads uncompiled.
+
+    Example:
+        >>> from topograd import keras
+        >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> m.compile(optimizer="sgd", loss="mse")
+        >>> compile_config(m)["loss"]
+        {'name': 'mean_squared_error'}
     """
-    get = getattr(model, "get_compile_config", None)
-    if callable(get):
-        return get()
     opt, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     if opt is None or loss is None or not hasattr(opt, "get_config"):
         return None
@@ -228,11 +239,25 @@ def compile_config(model):
 
 
 def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
-    """Compile ``model`` as :func:`compile_config` described it."""
-    fn = getattr(model, "compile_from_config", None)
-    if callable(fn):
-        fn(cfg)
-        return
+    """Compile ``model`` as :func:`compile_config` described it.
+
+    Args:
+        model: an uncompiled (or compiled) Keras-face model.
+        cfg: the description.
+        where: the file name for error messages.
+
+    Raises:
+        ConfigError: an unknown optimizer, loss or metric, or refused arguments.
+
+    Example:
+        >>> from topograd import keras
+        >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> m.compile(optimizer="adam", loss="mse")
+        >>> m2 = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> compile_from_config(m2, compile_config(m))
+        >>> type(m2.optimizer).__name__
+        'Adam'
+    """
     keras = _keras()
     if not isinstance(cfg, dict):
         raise ConfigError(f"{where}: the compile settings must be a JSON object")

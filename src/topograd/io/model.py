@@ -56,7 +56,7 @@ def save_model(model, path, *, include_optimizer: bool = True, extra=None) -> No
     """Save a Keras-face model (architecture, compile settings, weights, optimizer) atomically.
 
     Args:
-        model: a model with ``get_config()`` (a ``keras.Sequential``).
+        model: a ``keras.Sequential``.
         path: the ``.safetensors`` file to write (a temporary file renamed into place).
         include_optimizer: also store the optimizer's state, so training resumes exactly.
         extra: JSON-able data (dicts, lists, numbers, strings) to keep alongside, returned
@@ -66,9 +66,13 @@ def save_model(model, path, *, include_optimizer: bool = True, extra=None) -> No
         None.
 
     Example:
-        >>> from topograd import keras  # doctest: +SKIP
-        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])  # doctest: +SKIP
-        >>> save_model(model, "m.safetensors")  # doctest: +SKIP
+        >>> import os, tempfile
+        >>> from topograd import keras
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+        >>> save_model(model, path, extra={"epoch": 1})
+        >>> model_info(path)["extra"]
+        {'epoch': 1}
     """
     if not hasattr(model, "layers"):
         raise TypeError(f"save_model needs a Keras-face model, found {type(model).__name__}; "
@@ -118,6 +122,14 @@ def model_info(path) -> dict:
 
     Raises:
         FormatError: not a topograd model file (or a damaged one).
+
+    Example:
+        >>> import os, tempfile
+        >>> from topograd import keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+        >>> save_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), path)
+        >>> model_info(path)["weights"]["0.kernel"]
+        (dtype('float32'), (3, 2))
     """
     where = os.fspath(path)
     entries, metadata = read_header(path)
@@ -149,6 +161,14 @@ def load_model(path, *, compile: bool = True):
         FileNotFoundError: no such file.
         FormatError: a damaged file, or one whose architecture cannot be rebuilt.
         MismatchError: the weights do not fit the architecture (names the tensor).
+
+    Example:
+        >>> import os, tempfile
+        >>> from topograd import keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+        >>> save_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), path)
+        >>> load_model(path).output_shape
+        (None, 2)
     """
     where = os.fspath(path)
     tensors, metadata = read_tensors(path)
