@@ -1,0 +1,23 @@
+"""Keras's callbacks, from :mod:`topograd.train` (the loop both faces share).
+
+>>> from topograd.keras import callbacks
+>>> callbacks.EarlyStopping(monitor="val_loss", patience=3).patience
+3
+"""
+
+from topograd.train.callbacks import (
+    Callback,
+    CallbackList,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
+from topograd.train.checkpoint import BackupAndRestore, ModelCheckpoint
+
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
+           "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
+           "BackupAndRestore", "LambdaCallback"]

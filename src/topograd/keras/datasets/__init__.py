@@ -1,0 +1,5 @@
+"""Keras's bundled data sets (``topograd.keras.datasets.mnist.load_data()``)."""
+
+from . import mnist
+
+__all__ = ["mnist"]

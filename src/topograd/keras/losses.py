@@ -1,0 +1,475 @@
+"""Loss functions by Keras's names, with Keras's formulas and argument order ``(y_true, y_pred)``.
+
+A Loss object returns the mean over the batch of the per-sample losses (``call``).
+Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; ``from_logits=True`` takes raw
+scores instead. When a model's last layer is a softmax (sigmoid) and the loss is a
+categorical (binary) cross-entropy, the model hands the loss the pre-activation logits and
+:meth:`Loss.from_logits_loss` computes it in one fused, stable step, as Keras does
+internally.
+
+>>> import numpy as np, topograd
+>>> from topograd.keras import losses
+>>> y_true = np.array([[0.0, 1.0]], np.float32)
+>>> y_pred = topograd.tensor([[0.2, 0.8]])
+>>> round(losses.get("categorical_crossentropy")(y_true, y_pred).item(), 4)
+0.2231
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import topograd.nn.functional as F
+from topograd.tensor import Tensor
+
+__all__ = [
+    "Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
+    "MeanSquaredError", "MeanAbsoluteError", "Hinge", "CategoricalHinge", "KLDivergence",
+    "Huber", "LossFunctionWrapper", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "binary_crossentropy", "mean_squared_error",
+    "mean_absolute_error", "hinge", "categorical_hinge", "kl_divergence", "huber", "get",
+    "LOSSES",
+]
+
+EPSILON = 1e-7  # Keras's backend.epsilon()
+
+
+def _target(y, like: Tensor, dtype=None) -> Tensor:
+    arr = y._data if isinstance(y, Tensor) else np.asarray(y)
+    dt = like._data.dtype if dtype is None else dtype
+    if arr.dtype != dt:
+        arr = arr.astype(dt)
+    if dtype is None and arr.shape != like._data.shape and arr.size == like._data.size:
+        arr = arr.reshape(like._data.shape)
+    return Tensor._from_array(arr)
+
+
+def _pred(y) -> Tensor:
+    return y if isinstance(y, Tensor) else Tensor(np.asarray(y, dtype=np.float32))
+
+
+# -- per-sample functions ----------------------------------------------------------------
+def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
+                             label_smoothing: float = 0.0, axis: int = -1):
+    """Per-sample ``-sum(y_true * log(y_pred))`` over the last axis.
+
+    Args:
+        y_true: one-hot (or probability) targets shaped like ``y_pred``.
+        y_pred: probabilities (normalized and clipped first), or logits with ``from_logits``.
+        from_logits: ``y_pred`` holds raw scores.
+        label_smoothing: mix the targets with the uniform distribution.
+        axis: the class axis (only -1 is supported).
+
+    Returns:
+        A Tensor with one loss per sample.
+
+    >>> import numpy as np, topograd
+    >>> categorical_crossentropy(np.eye(2)[[1]], topograd.tensor([[0.5, 0.5]])).tolist()
+    [0.6931471824645996]
+    """
+    _last_axis(axis)
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred)
+    if from_logits:
+        return F.cross_entropy(y_pred, t, reduction="none", label_smoothing=label_smoothing)
+    if label_smoothing:
+        c = y_pred.shape[-1]
+        t = t * (1.0 - label_smoothing) + label_smoothing / c
+    p = y_pred / y_pred.sum(dim=-1, keepdim=True)
+    return -(t * p.clamp(EPSILON, 1.0 - EPSILON).log()).sum(dim=-1)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
+                                    axis: int = -1):
+    """Per-sample ``-log(y_pred[y_true])`` for integer class labels.
+
+    Args:
+        y_true: integer labels, shape (N,) or (N, 1).
+        y_pred: probabilities (N, C) (normalized and clipped first), or logits.
+        from_logits: ``y_pred`` holds raw scores.
+        axis: the class axis (only -1 is supported).
+
+    Returns:
+        A Tensor with one loss per sample.
+
+    >>> import numpy as np, topograd
+    >>> sparse_categorical_crossentropy(np.array([1]), topograd.tensor([[0.5, 0.5]])).tolist()
+    [0.6931471824645996]
+    """
+    _last_axis(axis)
+    y_pred = _pred(y_pred)
+    arr = y_true._data if isinstance(y_true, Tensor) else np.asarray(y_true)
+    labels = Tensor._from_array(arr.reshape(y_pred.shape[:-1]).astype(np.int64, copy=False))
+    if from_logits:
+        return F.cross_entropy(y_pred, labels, reduction="none")
+    p = y_pred / y_pred.sum(dim=-1, keepdim=True)
+    return F.nll_loss(p.clamp(EPSILON, 1.0 - EPSILON).log(), labels, reduction="none")
+
+
+def binary_crossentropy(y_true, y_pred, from_logits: bool = False,
+                        label_smoothing: float = 0.0, axis: int = -1):
+    """Per-sample mean over the last axis of ``-(y log p + (1 - y) log(1 - p))``.
+
+    >>> import numpy as np, topograd
+    >>> binary_crossentropy(np.array([[1.0]]), topograd.tensor([[0.5]])).tolist()
+    [0.6931471824645996]
+    """
+    _last_axis(axis)
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred)
+    if label_smoothing:
+        t = t * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        per = F.binary_cross_entropy_with_logits(y_pred, t, reduction="none")
+    else:
+        p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
+        per = -(t * p.log() + (1.0 - t) * (1.0 - p).log())
+    return per.mean(dim=-1) if per.ndim > 1 else per
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per-sample mean over the last axis of ``(y_true - y_pred) ** 2``.
+
+    >>> import numpy as np, topograd
+    >>> mean_squared_error(np.array([[1.0, 3.0]]), topograd.tensor([[1.0, 1.0]])).tolist()
+    [2.0]
+    """
+    y_pred = _pred(y_pred)
+    d = y_pred - _target(y_true, y_pred)
+    sq = d * d
+    return sq.mean(dim=-1) if sq.ndim > 1 else sq
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample mean over the last axis of ``|y_true - y_pred|``.
+
+    >>> import numpy as np, topograd
+    >>> mean_absolute_error(np.array([[1.0, 3.0]]), topograd.tensor([[1.0, 1.0]])).tolist()
+    [1.0]
+    """
+    y_pred = _pred(y_pred)
+    a = (y_pred - _target(y_true, y_pred)).abs()
+    return a.mean(dim=-1) if a.ndim > 1 else a
+
+
+def hinge(y_true, y_pred):
+    """Per-sample mean of ``max(1 - y_true * y_pred, 0)``; 0/1 labels are mapped to -1/1.
+
+    >>> import numpy as np, topograd
+    >>> hinge(np.array([[1.0]]), topograd.tensor([[0.25]])).tolist()
+    [0.75]
+    """
+    y_pred = _pred(y_pred)
+    arr = y_true._data if isinstance(y_true, Tensor) else np.asarray(y_true)
+    if arr.size and ((arr == 0) | (arr == 1)).all():
+        arr = 2.0 * arr - 1.0
+    t = _target(arr, y_pred)
+    h = (1.0 - t * y_pred).relu()
+    return h.mean(dim=-1) if h.ndim > 1 else h
+
+
+def categorical_hinge(y_true, y_pred):
+    """Per-sample ``max(max((1 - y) * p) - sum(y * p) + 1, 0)``.
+
+    >>> import numpy as np, topograd
+    >>> categorical_hinge(np.eye(2)[[0]], topograd.tensor([[0.75, 0.25]])).tolist()
+    [0.5]
+    """
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred)
+    pos = (t * y_pred).sum(dim=-1)
+    neg = ((1.0 - t) * y_pred).amax(dim=-1)
+    return (neg - pos + 1.0).relu()
+
+
+def kl_divergence(y_true, y_pred):
+    """Per-sample ``sum(y_true * log(y_true / y_pred))``, both clipped to [1e-7, 1].
+
+    >>> import numpy as np, topograd
+    >>> kl_divergence(np.array([[0.5, 0.5]]), topograd.tensor([[0.5, 0.5]])).tolist()
+    [0.0]
+    """
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred).clamp(EPSILON, 1.0)
+    p = y_pred.clamp(EPSILON, 1.0)
+    return (t * (t.log() - p.log())).sum(dim=-1)
+
+
+def huber(y_true, y_pred, delta: float = 1.0):
+    """Per-sample mean of the Huber loss: quadratic within ``delta``, linear outside.
+
+    >>> import numpy as np, topograd
+    >>> huber(np.array([[0.0, 0.0]]), topograd.tensor([[0.5, 2.0]])).tolist()
+    [0.8125]
+    """
+    y_pred = _pred(y_pred)
+    h = F.huber_loss(y_pred, _target(y_true, y_pred), reduction="none", delta=delta)
+    return h.mean(dim=-1) if h.ndim > 1 else h
+
+
+def _last_axis(axis) -> None:
+    if axis != -1:
+        raise NotImplementedError("only axis=-1 (classes last) is supported")
+
+
+# -- Loss objects --------------------------------------------------------------------------
+class Loss:
+    """Base class: ``loss(y_true, y_pred)`` is the batch mean of ``call(y_true, y_pred)``.
+
+    Attributes:
+        name: Keras's name of the loss.
+        targets: what ``y_true`` must look like: ``"sparse"`` (integer labels),
+            ``"categorical"`` (one row per sample with one column per class), ``"binary"``
+            (values in [0, 1]) or ``"any"``; the model checks the data against it.
+        fusable_activation: the last-layer activation this loss can fuse with (computing
+            the loss from the logits), or None.
+    """
+
+    name = "loss"
+    targets = "any"
+    fusable_activation = None
+    from_logits = False
+
+    def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size") -> None:
+        if name is not None:
+            self.name = name
+        if reduction not in ("sum_over_batch_size", "sum", "none", "mean", "auto"):
+            raise ValueError(f"reduction expected 'sum_over_batch_size', 'sum' or 'none', found "
+                             f"{reduction!r}")
+        self.reduction = reduction
+
+    def call(self, y_true, y_pred):
+        """The per-sample losses (a Tensor)."""
+        raise NotImplementedError
+
+    def _reduce(self, per):
+        if self.reduction == "none":
+            return per
+        if self.reduction == "sum":
+            return per.sum()
+        return per.mean()
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        if sample_weight is not None:
+            raise NotImplementedError("sample_weight is not supported yet")
+        return self._reduce(self.call(y_true, _pred(y_pred)))
+
+    def from_logits_loss(self, y_true, logits):
+        """The reduced loss computed from the last layer's pre-activation ``logits``."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        """The constructor arguments."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+class CategoricalCrossentropy(Loss):
+    """Cross-entropy for one-hot (or probability) targets.
+
+    Args:
+        from_logits: the predictions are raw scores.
+        label_smoothing: mix the targets with the uniform distribution.
+        name: the loss's name.
+
+    >>> import numpy as np, topograd
+    >>> loss = CategoricalCrossentropy(from_logits=True)
+    >>> round(loss(np.eye(3)[[0]], topograd.tensor([[2.0, 1.0, 0.1]])).item(), 4)
+    0.417
+    """
+
+    name = "categorical_crossentropy"
+    targets = "categorical"
+    fusable_activation = "softmax"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__(name, reduction)
+        self.from_logits = from_logits
+        self.label_smoothing = float(label_smoothing)
+        _last_axis(axis)
+
+    def call(self, y_true, y_pred):
+        return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
+
+    def from_logits_loss(self, y_true, logits):
+        t = _target(y_true, logits)
+        if self.reduction in ("none", "sum"):
+            return self._reduce(F.cross_entropy(logits, t, reduction="none",
+                                                label_smoothing=self.label_smoothing))
+        return F.cross_entropy(logits, t, label_smoothing=self.label_smoothing)
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """Cross-entropy for integer class labels.
+
+    Args:
+        from_logits: the predictions are raw scores.
+        name: the loss's name.
+
+    >>> import numpy as np, topograd
+    >>> loss = SparseCategoricalCrossentropy(from_logits=True)
+    >>> round(loss(np.array([0]), topograd.tensor([[2.0, 1.0, 0.1]])).item(), 4)
+    0.417
+    """
+
+    name = "sparse_categorical_crossentropy"
+    targets = "sparse"
+    fusable_activation = "softmax"
+
+    def __init__(self, from_logits: bool = False, ignore_class=None, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__(name, reduction)
+        if ignore_class is not None:
+            raise NotImplementedError("ignore_class is not supported yet")
+        self.from_logits = from_logits
+        _last_axis(axis)
+
+    def call(self, y_true, y_pred):
+        return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits)
+
+    def from_logits_loss(self, y_true, logits):
+        arr = y_true._data if isinstance(y_true, Tensor) else np.asarray(y_true)
+        if arr.dtype != np.int64 or arr.ndim != 1:
+            arr = arr.reshape(logits.shape[:-1]).astype(np.int64, copy=False)
+        labels = Tensor._from_array(arr)
+        if self.reduction in ("none", "sum"):
+            return self._reduce(F.cross_entropy(logits, labels, reduction="none"))
+        return F.cross_entropy(logits, labels)
+
+
+class BinaryCrossentropy(Loss):
+    """Cross-entropy for binary (or multi-label) targets in [0, 1].
+
+    Args:
+        from_logits: the predictions are raw scores.
+        label_smoothing: squeeze the targets towards 0.5.
+        name: the loss's name.
+
+    >>> import numpy as np, topograd
+    >>> round(BinaryCrossentropy()(np.array([[1.0]]), topograd.tensor([[0.9]])).item(), 4)
+    0.1054
+    """
+
+    name = "binary_crossentropy"
+    targets = "binary"
+    fusable_activation = "sigmoid"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__(name, reduction)
+        self.from_logits = from_logits
+        self.label_smoothing = float(label_smoothing)
+        _last_axis(axis)
+
+    def call(self, y_true, y_pred):
+        return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
+
+    def from_logits_loss(self, y_true, logits):
+        return self._reduce(binary_crossentropy(y_true, logits, True, self.label_smoothing))
+
+
+class LossFunctionWrapper(Loss):
+    """A Loss from a per-sample function ``fn(y_true, y_pred)``.
+
+    >>> import numpy as np, topograd
+    >>> LossFunctionWrapper(mean_absolute_error)(np.array([[1.0]]), topograd.tensor([[0.5]])).item()
+    0.5
+    """
+
+    def __init__(self, fn, name: str | None = None, reduction: str = "sum_over_batch_size",
+                 **kwargs) -> None:
+        super().__init__(name or getattr(fn, "__name__", "loss"), reduction)
+        self.fn = fn
+        self.kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self.kwargs)
+
+
+def _wrapper(fn, default_name, targets="any"):
+    class _Loss(LossFunctionWrapper):
+        name = default_name
+
+        def __init__(self, reduction="sum_over_batch_size", name=None, **kwargs):
+            super().__init__(fn, name or default_name, reduction, **kwargs)
+
+    _Loss.targets = targets
+    return _Loss
+
+
+MeanSquaredError = _wrapper(mean_squared_error, "mean_squared_error")
+MeanSquaredError.__name__ = MeanSquaredError.__qualname__ = "MeanSquaredError"
+MeanSquaredError.__doc__ = "Mean of squared errors over the last axis, then over the batch."
+MeanAbsoluteError = _wrapper(mean_absolute_error, "mean_absolute_error")
+MeanAbsoluteError.__name__ = MeanAbsoluteError.__qualname__ = "MeanAbsoluteError"
+MeanAbsoluteError.__doc__ = "Mean of absolute errors over the last axis, then over the batch."
+Hinge = _wrapper(hinge, "hinge")
+Hinge.__name__ = Hinge.__qualname__ = "Hinge"
+Hinge.__doc__ = "Hinge loss for labels in {-1, 1} (or {0, 1})."
+CategoricalHinge = _wrapper(categorical_hinge, "categorical_hinge", "categorical")
+CategoricalHinge.__name__ = CategoricalHinge.__qualname__ = "CategoricalHinge"
+CategoricalHinge.__doc__ = "Hinge loss for one-hot targets."
+KLDivergence = _wrapper(kl_divergence, "kl_divergence", "categorical")
+KLDivergence.__name__ = KLDivergence.__qualname__ = "KLDivergence"
+KLDivergence.__doc__ = "Kullback-Leibler divergence of the predictions from the targets."
+Huber = _wrapper(huber, "huber")
+Huber.__name__ = Huber.__qualname__ = "Huber"
+Huber.__doc__ = "Huber loss (quadratic within delta, linear outside)."
+
+#: Keras names (and aliases) -> Loss classes.
+LOSSES = {
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "hinge": Hinge, "categorical_hinge": CategoricalHinge,
+    "kl_divergence": KLDivergence, "kld": KLDivergence, "kullback_leibler_divergence": KLDivergence,
+    "huber": Huber,
+}
+
+_FUNCTIONS = {
+    categorical_crossentropy: CategoricalCrossentropy,
+    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+    binary_crossentropy: BinaryCrossentropy, mean_squared_error: MeanSquaredError,
+    mean_absolute_error: MeanAbsoluteError, hinge: Hinge, categorical_hinge: CategoricalHinge,
+    kl_divergence: KLDivergence, huber: Huber,
+}
+
+
+def get(identifier) -> Loss:
+    """A Loss object from a Keras name, a Loss, a Loss class or a function.
+
+    Args:
+        identifier: e.g. ``"categorical_crossentropy"`` or ``"mse"``; a Loss; a Loss class;
+            or ``fn(y_true, y_pred)`` returning per-sample losses.
+
+    Returns:
+        A :class:`Loss`.
+
+    Raises:
+        ValueError: an unknown name; the message lists the valid ones.
+
+    >>> get("mse").name
+    'mean_squared_error'
+    """
+    if isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        return identifier()
+    if isinstance(identifier, str):
+        cls = LOSSES.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"unknown loss {identifier!r}; valid names: "
+                             f"{', '.join(sorted(LOSSES))}")
+        return cls()
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    if callable(identifier):
+        return LossFunctionWrapper(identifier)
+    raise TypeError(f"loss expected a name, a Loss or a function, found "
+                    f"{type(identifier).__name__}")

@@ -1,0 +1,508 @@
+"""Keras models: ``Sequential`` with compile / fit / evaluate / predict / summary.
+
+``fit`` runs :class:`topograd.train.Trainer`'s loop; this module adds Keras's data checks
+and the fused softmax + cross-entropy step.
+
+>>> import numpy as np, topograd
+>>> from topograd.keras import models, layers
+>>> _ = topograd.manual_seed(0)
+>>> model = models.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)),
+...                            layers.Dense(3, activation="softmax")])
+>>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+...               metrics=["accuracy"])
+>>> x = np.random.default_rng(0).random((64, 4), dtype=np.float32)
+>>> h = model.fit(x, (x[:, 0] * 3).astype(int), epochs=2, verbose=0)
+>>> sorted(h.history)
+['accuracy', 'loss']
+>>> model.predict(x[:2], verbose=0).shape
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from topograd.autograd.grad_mode import no_grad
+from topograd.tensor import Tensor
+from topograd.train.checkpoint import load_checkpoint, save_checkpoint
+from topograd.train.data import check_finite
+from topograd.train.loop import Trainer
+
+from . import losses as losses_mod
+from . import metrics as metrics_mod
+from . import optimizers as optimizers_mod
+from ._ops import softmax_array
+from .layers import InputLayer, KerasTensor, Layer, format_shape
+
+__all__ = ["Model", "Sequential"]
+
+_COMPILE_IGNORED = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
+
+
+class _KerasTrainer(Trainer):
+    """The training loop with Keras's checks and the fused last-activation + loss step."""
+
+    def __init__(self, model, loss, optimizer, metrics) -> None:
+        super().__init__(model, loss, optimizer, metrics)
+        self.fused = False
+        self.regularizers = []
+
+    def configure(self) -> None:
+        """Decide the fused path and collect the penalties (the model must be built)."""
+        model, loss = self.model, self.loss_fn
+        last = model.layers[-1] if model.layers else None
+        act = getattr(last, "activation_name", None)
+        self.fused = (loss.fusable_activation is not None and not loss.from_logits
+                      and act == loss.fusable_activation)
+        self.regularizers = [t for layer in model.layers for t in layer.regularization_terms()]
+        if model.built and isinstance(self.optimizer, optimizers_mod.Optimizer) and \
+                not self.optimizer.built:
+            self.optimizer.build(model.trainable_weights)
+
+    def on_fit_start(self, source) -> None:
+        if self.model.built:
+            self.configure()
+
+    # -- data checks -------------------------------------------------------------------
+    def prepare(self, x, y, purpose):
+        model = self.model
+        if x.dtype != np.float32:
+            x = x.astype(np.float32)
+        batch = (min(len(x), self.batch_size),)
+        if not model.built:
+            model.build((None, *x.shape[1:]))
+            self.configure()
+        expected = model.input_shape
+        if len(expected) != x.ndim or any(e is not None and e != f
+                                          for e, f in zip(expected[1:], x.shape[1:])):
+            raise ValueError(f'Input 0 of layer "{model.name}" is incompatible with the layer: '
+                             f"expected shape={format_shape(expected)}, found "
+                             f"shape={format_shape(batch + x.shape[1:])}")
+        if purpose == "predict":
+            return x, None
+        where = "validation " if purpose == "validation" else ""
+        check_finite(x, f"{where}x")
+        if y is None:
+            raise ValueError(f"{purpose}: y is missing (the targets for the loss)")
+        check_finite(y, f"{where}y")
+        return x, _check_targets(self.loss_fn, y, model.output_shape, where)
+
+    # -- steps ---------------------------------------------------------------------------
+    def _loss_and_pred(self, x, y):
+        model = self.model
+        xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
+        if self.fused:
+            logits = model.call(xt, logits=True)
+            loss = self.loss_fn.from_logits_loss(y, logits)
+            pred = logits._data
+            if any(m.needs_probabilities for m in self.metrics):
+                pred = _activate(pred.copy(), self.loss_fn.fusable_activation)
+        else:
+            out = model.call(xt)
+            loss = self.loss_fn(y, out)
+            pred = out._data
+        for reg, w in self.regularizers:
+            loss = loss + reg(w)
+        return loss, pred
+
+    def train_step(self, x, y):
+        loss, pred = self._loss_and_pred(x, y)
+        opt = self.optimizer
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss._data), pred
+
+    def test_step(self, x, y):
+        with no_grad():
+            loss, pred = self._loss_and_pred(x, y)
+        return float(loss._data), pred
+
+    def predict_step(self, x):
+        model = self.model
+        xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
+        with no_grad():
+            if self.fused:
+                return _activate(model.call(xt, logits=True)._data,
+                                 self.loss_fn.fusable_activation)
+            return model.call(xt)._data
+
+
+def _activate(z: np.ndarray, name: str) -> np.ndarray:
+    if name == "softmax":
+        return softmax_array(z)
+    from topograd.functions.elementwise import stable_sigmoid
+
+    return stable_sigmoid(z)
+
+
+def _check_targets(loss, y: np.ndarray, out_shape, where: str) -> np.ndarray:
+    """Check ``y`` against the loss and the model's output shape; return it converted."""
+    name = loss.name
+    n = len(y)
+    classes = out_shape[-1]
+    per_out = int(np.prod([d for d in out_shape[1:]]))
+    per_y = int(np.prod(y.shape[1:]))
+    kind = loss.targets
+    if kind == "sparse":
+        if y.ndim >= 2 and y.shape[-1] == classes and classes > 1:
+            raise ValueError(
+                f"{where}y has shape {y.shape}: it looks one-hot, but {name} expects integer "
+                f"class labels shaped ({n},); use loss='categorical_crossentropy' or pass "
+                f"y.argmax(axis=-1)")
+        if per_y * classes != per_out:
+            raise ValueError(f"{name} expects {where}labels shaped ({n},) for outputs "
+                             f"{format_shape(out_shape)}, found {where}y of shape {y.shape}")
+        if y.dtype.kind == "f":
+            if not np.array_equal(y, np.floor(y)):
+                raise ValueError(f"{name} expects integer class labels; {where}y holds "
+                                 f"non-integer values (dtype {y.dtype})")
+        elif y.dtype.kind not in "iub":
+            raise TypeError(f"{name} expects integer class labels, found dtype {y.dtype}")
+        lo, hi = y.min(), y.max()
+        if lo < 0 or hi >= classes:
+            bad = int(np.flatnonzero((y.reshape(-1) < 0) | (y.reshape(-1) >= classes))[0])
+            raise ValueError(
+                f"{where}y holds labels outside [0, {classes}) for a model with {classes} "
+                f"output units: found {y.reshape(-1)[bad].item()} at index {bad} (labels "
+                f"range from {lo.item()} to {hi.item()})")
+        return y.reshape((n, *out_shape[1:-1])).astype(np.int64, copy=False)
+    if kind == "categorical":
+        if (y.ndim == 1 or y.shape[-1] == 1) and classes > 1:
+            raise ValueError(
+                f"{name} expects one-hot {where}labels shaped ({n}, {classes}), found {where}y "
+                f"of shape {y.shape} (integer labels?): use "
+                f"topograd.keras.utils.to_categorical(y, {classes}) or "
+                f"loss='sparse_categorical_crossentropy'")
+        if y.shape[1:] != tuple(out_shape[1:]):
+            raise ValueError(f"{name} expects {where}y shaped like the model's outputs "
+                             f"{format_shape((n, *out_shape[1:]))}, found {y.shape}")
+        return y.astype(np.float32, copy=False)
+    if per_y != per_out:
+        raise ValueError(f"{where}y has shape {y.shape} but the model's outputs have shape "
+                         f"{format_shape((n, *out_shape[1:]))}: {per_y} values per sample "
+                         f"against {per_out}")
+    if kind == "binary" and y.size and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"{name} expects {where}targets in [0, 1], found values from "
+                         f"{y.min().item()} to {y.max().item()}")
+    return y.astype(np.float32, copy=False)
+
+
+class Model(Layer):
+    """Base class of Keras models: compile, fit, evaluate, predict, summary, weights.
+
+    Attributes:
+        optimizer: the compiled optimizer.
+        history: the History of the last ``fit``.
+        stop_training: set True (e.g. from a callback) to end ``fit`` after this batch.
+    """
+
+    def __init__(self, name=None, **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self.optimizer = None
+        self.loss = None
+        self.compiled_metrics = []
+        self.history = None
+        self.stop_training = False
+        self._trainer = None
+
+    @property
+    def layers(self) -> list:
+        """The model's layers, in order."""
+        raise NotImplementedError
+
+    # -- compile -------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                **kwargs) -> None:
+        """Choose the optimizer, the loss and the metrics.
+
+        Args:
+            optimizer: a name (``"rmsprop"``, ``"adam"``, ``"sgd"``, ``"adagrad"``,
+                ``"adamw"``, with Keras's defaults) or an optimizer object.
+            loss: a name (``"categorical_crossentropy"``, ``"mse"``, ...), a Loss object or
+                a function ``(y_true, y_pred) -> per-sample losses``.
+            metrics: names (``"accuracy"``, ``"precision"``, ...) or Metric objects.
+
+        >>> from topograd.keras import models, layers
+        >>> m = models.Sequential([layers.Dense(2, input_shape=(3,))])
+        >>> m.compile(optimizer="sgd", loss="mse")
+        >>> type(m.optimizer).__name__
+        'SGD'
+        """
+        unknown = sorted(set(kwargs) - set(_COMPILE_IGNORED))
+        if unknown:
+            raise TypeError(f"compile() got unexpected keyword argument(s) {unknown}")
+        if loss is None:
+            raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'")
+        if loss_weights is not None:
+            raise NotImplementedError("loss_weights is not supported (single-output models)")
+        self.optimizer = optimizers_mod.get(optimizer)
+        self.loss = losses_mod.get(loss)
+        self.compiled_metrics = [metrics_mod.get(m) for m in (metrics or [])]
+        self._trainer = _KerasTrainer(self, self.loss, self.optimizer, self.compiled_metrics)
+        if self.built:
+            self._trainer.configure()
+
+    def _require_compiled(self, what: str) -> _KerasTrainer:
+        if self._trainer is None:
+            raise RuntimeError(f"You must call compile() before {what} the model: "
+                               "model.compile(optimizer=..., loss=..., metrics=[...])")
+        return self._trainer
+
+    @property
+    def metrics_names(self) -> list:
+        """``["loss", *metric names]``."""
+        return ["loss"] + [m.name for m in self.compiled_metrics]
+
+    # -- fit / evaluate / predict --------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto",
+            callbacks=None, validation_split: float = 0.0, validation_data=None,
+            shuffle: bool = True, class_weight=None, sample_weight=None,
+            initial_epoch: int = 0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq: int = 1):
+        """Train the model; return the History (also kept as ``model.history``).
+
+        Args:
+            x, y: inputs and targets (arrays), or a DataLoader of ``(x, y)`` batches as x.
+            batch_size: samples per batch (default 32).
+            epochs: train until this epoch.
+            verbose: 0 silent, 1 live bar, 2 one line per epoch, ``"auto"``.
+            callbacks: e.g. ``[EarlyStopping(...), ModelCheckpoint(...)]``.
+            validation_split: the last fraction of x/y held out for validation.
+            validation_data: ``(x_val, y_val)``; its metrics are logged with ``val_``.
+            shuffle: reshuffle every epoch.
+            initial_epoch: the epoch to start from.
+
+        Returns:
+            A :class:`topograd.train.History`.
+        """
+        trainer = self._require_compiled("training")
+        if class_weight is not None or sample_weight is not None:
+            raise NotImplementedError("class_weight and sample_weight are not supported yet")
+        if validation_steps is not None:
+            raise NotImplementedError("validation_steps is not supported yet")
+        if x is None:
+            raise ValueError("fit() needs x")
+        history = trainer.fit(x, y, batch_size=batch_size or 32, epochs=epochs,
+                              verbose=verbose, callbacks=callbacks,
+                              validation_split=validation_split,
+                              validation_data=validation_data, shuffle=shuffle,
+                              initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                              validation_batch_size=validation_batch_size,
+                              validation_freq=validation_freq)
+        self.history = history
+        return history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict: bool = False):
+        """The loss and metrics on the data, in inference mode.
+
+        Returns:
+            The loss when no metrics were compiled, else ``[loss, *metrics]`` (compile's
+            order), or a dict with ``return_dict=True``.
+        """
+        trainer = self._require_compiled("evaluating")
+        if sample_weight is not None:
+            raise NotImplementedError("sample_weight is not supported yet")
+        logs = trainer.evaluate(x, y, batch_size=batch_size or 32, verbose=verbose,
+                                callbacks=callbacks, steps=steps)
+        if return_dict:
+            return logs
+        if not self.compiled_metrics:
+            return logs["loss"]
+        return [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics]
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x``, batch by batch, as one NumPy array."""
+        trainer = self._trainer or _KerasTrainer(self, _NoLoss(), None, [])
+        if self._trainer is None and self.built:
+            trainer.configure()
+        return trainer.predict(x, batch_size=batch_size or 32, verbose=verbose, steps=steps,
+                               callbacks=callbacks)
+
+    def train_on_batch(self, x, y):
+        """One training step on one batch; returns the loss (and metrics)."""
+        trainer = self._require_compiled("training")
+        x, y = trainer.prepare(np.asarray(x), np.asarray(y), "fit")
+        self.train(True)
+        for m in trainer.metrics:
+            m.reset_state()
+        loss, pred = trainer.train_step(x, y)
+        for m in trainer.metrics:
+            m.update_state(y, pred)
+        return loss if not trainer.metrics else [loss] + [m.result() for m in trainer.metrics]
+
+    def test_on_batch(self, x, y):
+        """The loss (and metrics) on one batch, in inference mode."""
+        trainer = self._require_compiled("evaluating")
+        x, y = trainer.prepare(np.asarray(x), np.asarray(y), "evaluate")
+        self.train(False)
+        for m in trainer.metrics:
+            m.reset_state()
+        loss, pred = trainer.test_step(x, y)
+        for m in trainer.metrics:
+            m.update_state(y, pred)
+        return loss if not trainer.metrics else [loss] + [m.result() for m in trainer.metrics]
+
+    def predict_on_batch(self, x):
+        """The outputs for one batch, as an array."""
+        return self.predict(x, batch_size=len(x), verbose=0)
+
+    # -- saving ----------------------------------------------------------------------------
+    def save_weights(self, filepath) -> None:
+        """Write the weights to a safetensors file (no pickle)."""
+        save_checkpoint(filepath, self)
+
+    def load_weights(self, filepath) -> None:
+        """Read weights written by :meth:`save_weights` (the model must be built)."""
+        if not self.built:
+            raise ValueError("build the model (give input_shape or call it) before "
+                             "load_weights")
+        load_checkpoint(filepath, self)
+
+    # -- summary ---------------------------------------------------------------------------
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> None:
+        """Print a table of the layers, their output shapes and parameter counts."""
+        if not self.built:
+            raise ValueError(f'Model "{self.name}" has not yet been built. Build it by giving '
+                             "the first layer an input_shape (or an Input), by calling "
+                             "build(input_shape), or by fitting it on data.")
+        rows = [(f"{layer.name} ({type(layer).__name__})", format_shape(layer.output_shape),
+                 f"{layer.count_params():,}") for layer in self.layers]
+        widths = [max(31, *(len(r[0]) for r in rows)), max(22, *(len(r[1]) for r in rows)),
+                  max(13, *(len(r[2]) for r in rows))]
+        head = ("Layer (type)", "Output Shape", "Param #")
+
+        def line(cells, left, mid, right, right_align_last=True):
+            parts = [f" {cells[0]:<{widths[0]}} ", f" {cells[1]:<{widths[1]}} ",
+                     f" {cells[2]:>{widths[2]}} " if right_align_last
+                     else f" {cells[2]:<{widths[2]}} "]
+            return left + mid.join(parts) + right
+
+        def rule(left, mid, right, ch):
+            return left + mid.join(ch * (w + 2) for w in widths) + right
+
+        out = [f'Model: "{self.name}"', rule("┏", "┳", "┓", "━"), line(head, "┃", "┃", "┃"),
+               rule("┡", "╇", "┩", "━")]
+        for i, r in enumerate(rows):
+            out.append(line(r, "│", "│", "│"))
+            if i < len(rows) - 1:
+                out.append(rule("├", "┼", "┤", "─"))
+        out.append(rule("└", "┴", "┘", "─"))
+        total = self.count_params()
+        trainable = int(sum(p._data.size for p in self.trainable_weights))
+        out += [f" Total params: {total:,} ({_size(total)})",
+                f" Trainable params: {trainable:,} ({_size(trainable)})",
+                f" Non-trainable params: {total - trainable:,} ({_size(total - trainable)})"]
+        (print_fn or print)("\n".join(out))
+
+
+def _size(n_params: int) -> str:
+    b = n_params * 4
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if b >= scale:
+            return f"{b / scale:.2f} {unit}"
+    return f"{b:.2f} B"
+
+
+class _NoLoss(losses_mod.Loss):
+    name = "none"
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Args:
+        layers: layers to add (an ``Input(shape=...)`` first declares the input shape).
+        name: the model's name.
+
+    >>> from topograd.keras import models, layers
+    >>> network = models.Sequential()
+    >>> network.add(layers.Dense(512, activation="relu", input_shape=(28 * 28,)))
+    >>> network.add(layers.Dense(10, activation="softmax"))
+    >>> network.count_params()
+    407050
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self._layers = []
+        self.declared_input_shape = None
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def add(self, layer) -> None:
+        """Append a layer (or declare the input with ``Input``/``InputLayer`` first).
+
+        Raises:
+            TypeError: not a layer; ValueError: a layer name already in the model.
+        """
+        if isinstance(layer, (KerasTensor, InputLayer)):
+            if self._layers:
+                raise ValueError("an Input can only come first in a Sequential model")
+            self.declared_input_shape = (layer.shape if isinstance(layer, KerasTensor)
+                                         else layer.input_shape_declared)
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expected a Keras layer, found "
+                            f"{type(layer).__name__}")
+        if layer.name in self._modules:
+            raise ValueError(f"All layers added to a Sequential model should have unique "
+                             f'names. Name "{layer.name}" is already the name of a layer in '
+                             "this model. Pass a unique name= to the layer.")
+        if not self._layers and self.declared_input_shape is None:
+            self.declared_input_shape = layer.input_shape_declared
+        self.add_module(layer.name, layer)
+        self._layers.append(layer)
+        self.built = False
+        if self.declared_input_shape is not None:
+            self.build(self.declared_input_shape)
+        if self._trainer is not None and self.built:
+            self._trainer.configure()
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise TypeError("there are no layers in the model")
+        layer = self._layers.pop()
+        del self._modules[layer.name]
+        if self.built and self._layers:
+            self.output_shape_ = self._layers[-1].output_shape
+        return layer
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer for inputs of ``input_shape`` (batch axis included)."""
+        if input_shape is None:
+            input_shape = self.declared_input_shape
+        if input_shape is None:
+            raise ValueError("build() needs an input shape, e.g. build((None, 784))")
+        shape = tuple(input_shape)
+        self.build_shape = shape
+        for layer in self._layers:
+            shape = layer.build_for(shape)
+        self.output_shape_ = shape
+        self.built = bool(self._layers)
+
+    def call(self, x, logits: bool = False):
+        layers = self._layers
+        if not layers:
+            raise ValueError("the model has no layers")
+        for layer in layers[:-1]:
+            x = layer(x)
+        last = layers[-1]
+        return last(x, logits=True) if logits else last(x)
+
+    def forward(self, x, **kwargs):
+        x = x if isinstance(x, Tensor) else Tensor._from_array(
+            np.asarray(x, dtype=np.float32))
+        if not self.built:
+            self.build((None, *x.shape[1:]))
+            if self._trainer is not None:
+                self._trainer.configure()
+        return self.call(x, **kwargs)
+

@@ -1,0 +1,541 @@
+"""The training loop both faces share: batches, forward, loss, backward, step, metrics.
+
+:class:`Trainer` holds a model, a loss and an optimizer. Its ``train_step`` /
+``test_step`` / ``predict_step`` do the work of one batch (override them to change what a
+step does; the Keras face does); :meth:`Trainer.fit` runs epochs of steps with callbacks,
+validation, progress display and Ctrl-C handling. :func:`fit`, :func:`evaluate` and
+:func:`predict` are the PyTorch-style one-call forms.
+
+>>> import numpy as np, topograd
+>>> from topograd import nn, optim, train
+>>> _ = topograd.manual_seed(0)
+>>> x = np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32)
+>>> y = (x[:, 0] > 0).astype(np.int64)
+>>> model = nn.Linear(2, 2)
+>>> h = train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.5),
+...               x, y, epochs=3, metrics=["accuracy"], verbose=0)
+>>> sorted(h.history), len(h.history["loss"])
+(['accuracy', 'loss'], 3)
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+import numpy as np
+
+from . import metrics as metrics_mod
+from .callbacks import Callback, CallbackList, History
+from .data import ArrayBatches, as_array, as_source, check_finite, split_validation
+from .progress import Progress, resolve_verbose
+
+__all__ = ["Trainer", "fit", "evaluate", "predict"]
+
+
+def _tensor(a):
+    from topograd.tensor import Tensor
+
+    if isinstance(a, Tensor):
+        return a
+    return Tensor._from_array(a if isinstance(a, np.ndarray) else np.asarray(a))
+
+
+def _array(a):
+    return a._data if hasattr(a, "_data") else a
+
+
+def _batch_len(x) -> int:
+    return len(x) if not isinstance(x, (tuple, list)) else len(x[0])
+
+
+class _SigintGuard:
+    """During fit, the first Ctrl-C asks to stop after the current batch; a second stops now."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._old = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum, frame):
+        if self.hit:
+            raise KeyboardInterrupt
+        self.hit = True
+        print("\nInterrupt received: stopping after the current batch (press Ctrl-C again to "
+              "stop at once).", file=sys.stderr, flush=True)
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+            self._old = None
+        return False
+
+
+class Trainer:
+    """Trains a model with a loss and an optimizer: the loop behind ``fit`` in both faces.
+
+    Args:
+        model: a callable model (an ``nn.Module``): ``model(x)`` returns the predictions.
+        loss_fn: ``loss_fn(output, target)`` returning a scalar Tensor (PyTorch order).
+        optimizer: an optimizer with ``zero_grad()`` and ``step()``.
+        metrics: metric names (``"accuracy"``, ...), Metric objects or functions
+            ``(y_true, y_pred) -> per-sample values`` on arrays.
+
+    Attributes:
+        history: the :class:`History` of the last ``fit``.
+        interrupted: True when the last ``fit`` was stopped by Ctrl-C.
+        callbacks: the callbacks of the running ``fit``.
+
+    >>> import topograd
+    >>> from topograd import nn, optim
+    >>> model = nn.Linear(3, 2)
+    >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
+    """
+
+    def __init__(self, model, loss_fn=None, optimizer=None, metrics=None) -> None:
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.metrics = [metrics_mod.get(m) for m in (metrics or [])]
+        names = [m.name for m in self.metrics]
+        dup = {n for n in names if names.count(n) > 1 or n == "loss"}
+        if dup:
+            raise ValueError(f"metric names must be unique and not 'loss', found {sorted(dup)}")
+        self.history = None
+        self.interrupted = False
+        self.initial_epoch = 0
+        self.callbacks = []
+        self.restored_from = None
+        self.batch_size = 32
+
+    # -- one batch (override these) --------------------------------------------------
+    def train_step(self, x, y):
+        """Forward, loss, backward and optimizer step on one batch.
+
+        Returns:
+            ``(loss, predictions)``: the batch's mean loss as a float and the model's
+            output as an array (for the metrics).
+        """
+        out = self.model(_tensor(x))
+        loss = self.loss_fn(out, _tensor(y))
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        return float(loss._data), out._data
+
+    def test_step(self, x, y):
+        """Forward and loss on one batch without gradients: ``(loss, predictions)``."""
+        from topograd.autograd.grad_mode import no_grad
+
+        with no_grad():
+            out = self.model(_tensor(x))
+            loss = self.loss_fn(out, _tensor(y))
+        return float(loss._data), out._data
+
+    def predict_step(self, x):
+        """The model's output for one batch, as an array, without gradients."""
+        from topograd.autograd.grad_mode import no_grad
+
+        with no_grad():
+            return _array(self.model(_tensor(x)))
+
+    def set_training(self, training: bool) -> None:
+        """Switch the model between training and inference behaviour (dropout, batch norm)."""
+        fn = getattr(self.model, "train", None)
+        if callable(fn):
+            fn(training)
+
+    def prepare(self, x, y, purpose: str):
+        """Check and convert whole arrays once, before any work (the Keras face adds more).
+
+        Args:
+            x: the inputs as an array; y: the targets as an array or None.
+            purpose: ``"fit"``, ``"validation"``, ``"evaluate"`` or ``"predict"``.
+
+        Returns:
+            ``(x, y)``, possibly converted.
+        """
+        check_finite(x, "x" if purpose != "validation" else "validation x")
+        if y is not None:
+            check_finite(y, "y" if purpose != "validation" else "validation y")
+            if y.dtype.kind in "iu" and y.dtype != np.int64:
+                y = y.astype(np.int64)  # class labels as PyTorch's losses expect them
+        return x, y
+
+    # -- sources ---------------------------------------------------------------------
+    def _source(self, x, y, batch_size, shuffle, purpose, steps=None):
+        self.batch_size = batch_size
+        src = as_source(x, y, batch_size, shuffle, purpose, steps)
+        if isinstance(src, ArrayBatches):
+            src.x, src.y = self.prepare(src.x, src.y, purpose)
+        return src
+
+    # -- fit -------------------------------------------------------------------------
+    def fit(self, x, y=None, *, batch_size: int = 32, epochs: int = 1, verbose="auto",
+            callbacks=None, validation_split: float = 0.0, validation_data=None,
+            shuffle: bool = True, initial_epoch: int = 0, steps_per_epoch: int | None = None,
+            validation_batch_size: int | None = None, validation_freq: int = 1) -> History:
+        """Train for ``epochs`` epochs; return the :class:`History`.
+
+        Args:
+            x: inputs (array or Tensor), or a DataLoader / iterable of ``(x, y)`` batches.
+            y: targets when ``x`` is an array.
+            batch_size: samples per batch for arrays.
+            epochs: train until this epoch (counting ``initial_epoch``).
+            verbose: 0 silent, 1 live bar, 2 one line per epoch, ``"auto"`` (1 on a
+                terminal, else 2).
+            callbacks: Callback objects.
+            validation_split: the fraction of the arrays (taken from the end, before
+                shuffling) held out for validation.
+            validation_data: ``(x_val, y_val)`` or a DataLoader, evaluated after each epoch;
+                its metrics get the ``val_`` prefix.
+            shuffle: reshuffle the arrays every epoch.
+            initial_epoch: the epoch to start from (for resuming).
+            steps_per_epoch: batches per epoch (for iterables without a length).
+            validation_batch_size: batch size for validation (default ``batch_size``).
+            validation_freq: validate every that many epochs.
+
+        Returns:
+            The History: ``history.history[key]`` is a list with one value per epoch.
+        """
+        if self.loss_fn is None or self.optimizer is None:
+            raise RuntimeError("fit needs a loss and an optimizer")
+        for name, v in (("epochs", epochs), ("initial_epoch", initial_epoch)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ValueError(f"{name} expected a non-negative int, found {v!r}")
+        verbose = resolve_verbose(verbose)
+        if validation_split and validation_data is not None:
+            validation_split = 0.0  # Keras: validation_data wins
+        if validation_split:
+            if as_source(x, y, batch_size, False, "fit", steps_per_epoch).__class__ \
+                    is not ArrayBatches:
+                raise ValueError("validation_split needs arrays; with a DataLoader pass "
+                                 "validation_data instead")
+            (x, y), validation_data = split_validation(as_array(x, "x"),
+                                                       None if y is None else as_array(y, "y"),
+                                                       validation_split)
+        train_src = self._source(x, y, batch_size, shuffle, "fit", steps_per_epoch)
+        val_src = None
+        if validation_data is not None:
+            vx, vy = _unpack_validation(validation_data)
+            val_src = self._source(vx, vy, validation_batch_size or batch_size, False,
+                                   "validation")
+        self.on_fit_start(train_src)
+        return self._fit(train_src, val_src, epochs, initial_epoch, verbose, callbacks,
+                         validation_freq)
+
+    def on_fit_start(self, source) -> None:
+        """Called after the data is checked and before training starts (for subclasses)."""
+
+    def _fit(self, train_src, val_src, epochs, initial_epoch, verbose, callbacks,
+             validation_freq):
+        history = History()
+        user = list(callbacks or [])
+        for c in user:
+            if not isinstance(c, Callback):
+                raise TypeError(f"callbacks expected Callback objects, found {type(c).__name__}")
+        # as Keras: History after the user's callbacks (it records what they add to the
+        # logs); backups last (they save everyone's state, History's included)
+        ordered = [c for c in user if not getattr(c, "_run_last", False)] + [history] + \
+                  [c for c in user if getattr(c, "_run_last", False)]
+        steps = len(train_src)
+        params = {"epochs": epochs, "steps": steps, "verbose": verbose}
+        cbs = CallbackList(ordered, model=self.model, trainer=self, params=params)
+        self.callbacks = cbs.callbacks
+        self.history = history
+        self.interrupted = False
+        self.initial_epoch = initial_epoch
+        self.restored_from = None
+        model = self.model
+        _set_stop(model, False)
+        progress = Progress(verbose, epochs) if verbose else None
+        metrics = self.metrics
+        want_begin = cbs.wants("on_train_batch_begin")
+        want_end = cbs.wants("on_train_batch_end")
+        train_step = self.train_step
+        logs = {}
+        epoch = initial_epoch
+        step = 0
+        loss_sum = 0.0
+        seen = 0
+
+        def batch_logs():
+            return _logs(loss_sum, seen, metrics)
+
+        with _SigintGuard() as guard:
+            cbs.on_train_begin()
+            try:
+                for epoch in range(self.initial_epoch, epochs):
+                    for m in metrics:
+                        m.reset_state()
+                    self.set_training(True)
+                    cbs.on_epoch_begin(epoch)
+                    if progress:
+                        progress.epoch_begin(epoch, steps)
+                    loss_sum = 0.0
+                    seen = 0
+                    step = 0
+                    for xb, yb in train_src.epoch():
+                        if want_begin:
+                            cbs.on_train_batch_begin(step)
+                        loss, pred = train_step(xb, yb)
+                        n = _batch_len(xb)
+                        loss_sum += loss * n
+                        seen += n
+                        for m in metrics:
+                            m.update_state(yb, pred)
+                        step += 1
+                        if want_end:
+                            cbs.on_train_batch_end(step - 1, batch_logs())
+                        if progress:
+                            progress.update(step, batch_logs)
+                        if guard.hit or model.stop_training:
+                            break
+                    if guard.hit:
+                        self.interrupted = True
+                        break
+                    if seen == 0:
+                        raise ValueError("fit: the data produced no batches this epoch")
+                    logs = batch_logs()
+                    if val_src is not None and (epoch + 1 - self.initial_epoch) % \
+                            validation_freq == 0:
+                        val = self._test_loop(val_src, cbs)
+                        logs.update({"val_" + k: v for k, v in val.items()})
+                    if progress:
+                        progress.epoch_end(step, logs)
+                    cbs.on_epoch_end(epoch, logs)
+                    if model.stop_training:
+                        break
+            except KeyboardInterrupt:
+                self.interrupted = True
+            finally:
+                if progress:
+                    progress.close()
+            if self.interrupted:
+                done = len(history.epoch)
+                msg = (f"Training interrupted (Ctrl-C) in epoch {epoch + 1}/{epochs} after "
+                       f"batch {step}/{steps if steps is not None else '?'}. The model keeps "
+                       f"the weights it had then; the History holds the {done} completed "
+                       f"epoch{'s' if done != 1 else ''}.")
+                if progress:
+                    progress.message(msg, file=sys.stderr)
+                else:
+                    print(msg, file=sys.stderr, flush=True)
+            cbs.on_train_end(logs)
+        self.set_training(False)
+        return history
+
+    # -- evaluate / predict ----------------------------------------------------------
+    def _test_loop(self, src, cbs=None, progress=None) -> dict:
+        metrics = self.metrics
+        for m in metrics:
+            m.reset_state()
+        self.set_training(False)
+        want_begin = cbs is not None and cbs.wants("on_test_batch_begin")
+        want_end = cbs is not None and cbs.wants("on_test_batch_end")
+        if cbs is not None:
+            cbs.on_test_begin()
+        loss_sum = 0.0
+        seen = 0
+        step = 0
+
+        def batch_logs():
+            return _logs(loss_sum, seen, metrics)
+
+        test_step = self.test_step
+        for xb, yb in src.epoch():
+            if want_begin:
+                cbs.on_test_batch_begin(step)
+            loss, pred = test_step(xb, yb)
+            n = _batch_len(xb)
+            loss_sum += loss * n
+            seen += n
+            for m in metrics:
+                m.update_state(yb, pred)
+            step += 1
+            if want_end:
+                cbs.on_test_batch_end(step - 1, batch_logs())
+            if progress:
+                progress.update(step, batch_logs)
+        if seen == 0:
+            raise ValueError("evaluate: the data produced no batches")
+        logs = batch_logs()
+        if progress:
+            progress.epoch_end(step, logs)
+        if cbs is not None:
+            cbs.on_test_end(logs)
+        return logs
+
+    def evaluate(self, x, y=None, *, batch_size: int = 32, verbose="auto", callbacks=None,
+                 steps: int | None = None) -> dict:
+        """The mean loss and metrics over the data, in inference mode.
+
+        Args:
+            x, y: arrays, or a DataLoader / iterable of ``(x, y)`` batches as ``x``.
+            batch_size: samples per batch for arrays.
+            verbose: 0, 1, 2 or ``"auto"`` (a bar or one line).
+            callbacks: Callback objects (their ``on_test_*`` hooks are called).
+            steps: evaluate only this many batches.
+
+        Returns:
+            ``{"loss": ..., metric name: ...}`` as floats.
+        """
+        if self.loss_fn is None:
+            raise RuntimeError("evaluate needs a loss")
+        src = self._source(x, y, batch_size, False, "evaluate", steps)
+        verbose = resolve_verbose(verbose)
+        cbs = CallbackList(callbacks, model=self.model, trainer=self,
+                           params={"steps": len(src), "verbose": verbose})
+        progress = Progress(verbose) if verbose else None
+        if progress:
+            progress.epoch_begin(0, len(src) if steps is None else steps)
+        try:
+            return self._test_loop(src, cbs, progress)
+        finally:
+            if progress:
+                progress.close()
+
+    def predict(self, x, *, batch_size: int = 32, verbose=0, callbacks=None,
+                steps: int | None = None) -> np.ndarray:
+        """The model's outputs for all of ``x``, batch by batch, as one array.
+
+        Args:
+            x: inputs (array or Tensor) or a DataLoader / iterable of batches (the first
+                item of tuple batches is the input).
+            batch_size: samples per batch for arrays.
+            verbose: 0, 1, 2 or ``"auto"``.
+            callbacks: Callback objects (their ``on_predict_*`` hooks are called).
+            steps: predict only this many batches.
+
+        Returns:
+            A NumPy array with one row per sample.
+        """
+        src = as_source(x, None, batch_size, False, "predict", steps)
+        self.batch_size = batch_size
+        if isinstance(src, ArrayBatches):
+            src.x, _ = self.prepare(src.x, None, "predict")
+        verbose = resolve_verbose(verbose)
+        cbs = CallbackList(callbacks, model=self.model, trainer=self,
+                           params={"steps": len(src), "verbose": verbose})
+        want_begin = cbs.wants("on_predict_batch_begin")
+        want_end = cbs.wants("on_predict_batch_end")
+        progress = Progress(verbose) if verbose else None
+        self.set_training(False)
+        cbs.on_predict_begin()
+        if progress:
+            progress.epoch_begin(0, len(src) if steps is None else steps)
+        outs = []
+        step = 0
+        try:
+            for xb, _ in src.epoch():
+                if want_begin:
+                    cbs.on_predict_batch_begin(step)
+                out = self.predict_step(xb)
+                outs.append(out)
+                step += 1
+                if want_end:
+                    cbs.on_predict_batch_end(step - 1, {"outputs": out})
+                if progress:
+                    progress.update(step, dict)
+            if progress:
+                progress.epoch_end(step, {})
+        finally:
+            if progress:
+                progress.close()
+        cbs.on_predict_end()
+        if not outs:
+            raise ValueError("predict: the data produced no batches")
+        return np.concatenate(outs) if len(outs) > 1 else outs[0]
+
+
+def _logs(loss_sum: float, seen: int, metrics) -> dict:
+    logs = {m.name: m.result() for m in metrics}
+    logs["loss"] = loss_sum / seen if seen else float("nan")
+    return dict(sorted(logs.items()))
+
+
+def _set_stop(model, value: bool) -> None:
+    try:
+        model.stop_training = value
+    except AttributeError as e:
+        raise TypeError(f"cannot set stop_training on {type(model).__name__}: {e}") from None
+
+
+def _unpack_validation(data):
+    if isinstance(data, (tuple, list)):
+        if len(data) == 2:
+            return data[0], data[1]
+        raise ValueError(f"validation_data expected (x_val, y_val), found a "
+                         f"{type(data).__name__} of {len(data)} items")
+    return data, None
+
+
+def fit(model, loss_fn, optimizer, x, y=None, *, metrics=None, **kwargs) -> History:
+    """Train ``model`` with ``loss_fn`` and ``optimizer``: the PyTorch-style one-call loop.
+
+    Args:
+        model: an ``nn.Module`` (or any callable with ``train()``/``parameters()``).
+        loss_fn: ``loss_fn(output, target)`` -> scalar Tensor, e.g. ``nn.CrossEntropyLoss()``.
+        optimizer: e.g. ``optim.Adam(model.parameters())``.
+        x, y: arrays/Tensors, or a DataLoader of ``(x, y)`` batches as ``x``.
+        metrics: names (``"accuracy"``, ...), Metric objects or functions.
+        **kwargs: :meth:`Trainer.fit`'s options (``epochs``, ``batch_size``,
+            ``callbacks``, ``validation_data``, ``verbose``, ...).
+
+    Returns:
+        The :class:`History`.
+
+    >>> import numpy as np, topograd
+    >>> from topograd import nn, optim, train
+    >>> model = nn.Linear(4, 3)
+    >>> x, y = np.ones((8, 4), np.float32), np.zeros(8, np.int64)
+    >>> h = train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+    ...               x, y, epochs=2, verbose=0)
+    >>> len(h.history["loss"])
+    2
+    """
+    return Trainer(model, loss_fn, optimizer, metrics).fit(x, y, **kwargs)
+
+
+def evaluate(model, loss_fn, x, y=None, *, metrics=None, **kwargs) -> dict:
+    """The mean loss and metrics of ``model`` over the data (inference mode, no gradients).
+
+    Args:
+        model, loss_fn, x, y, metrics: as for :func:`fit`.
+        **kwargs: ``batch_size``, ``verbose``, ``callbacks``, ``steps``.
+
+    Returns:
+        ``{"loss": ..., metric: ...}``.
+
+    >>> import numpy as np
+    >>> from topograd import nn, train
+    >>> train.evaluate(nn.Linear(4, 3), nn.CrossEntropyLoss(), np.ones((8, 4), np.float32),
+    ...                np.zeros(8, np.int64), verbose=0)["loss"] > 0
+    True
+    """
+    return Trainer(model, loss_fn, None, metrics).evaluate(x, y, **kwargs)
+
+
+def predict(model, x, **kwargs) -> np.ndarray:
+    """``model``'s outputs for all of ``x`` as one array (batched, inference mode).
+
+    Args:
+        model: the model.
+        x: inputs or a DataLoader.
+        **kwargs: ``batch_size``, ``verbose``, ``callbacks``, ``steps``.
+
+    Returns:
+        A NumPy array.
+
+    >>> import numpy as np
+    >>> from topograd import nn, train
+    >>> train.predict(nn.Linear(4, 3), np.ones((5, 4), np.float32)).shape
+    (5, 3)
+    """
+    return Trainer(model).predict(x, **kwargs)
