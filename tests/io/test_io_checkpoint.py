@@ -90,6 +90,13 @@ def test_unsaveable_objects_are_refused(tmp_path, bad):
     assert not p.exists()
 
 
+def test_saving_a_module_suggests_its_state_dict(tmp_path):
+    from topograd import nn
+
+    with pytest.raises(TypeError, match=r"a Linear .* save its state_dict\(\) instead"):
+        topograd.save(nn.Linear(2, 2), tmp_path / "m.safetensors")
+
+
 def test_plain_safetensors_file_loads_as_flat_dict(tmp_path):
     p = tmp_path / "plain.safetensors"
     write_tensors(p, {"w": np.eye(2, dtype=np.float32)})

@@ -105,9 +105,10 @@ def _flatten(obj, path: str, tensors: dict, depth: int):
         tag = "l" if isinstance(obj, list) else "t"
         return {tag: [_flatten(v, f"{path}.{i}" if path else str(i), tensors, depth + 1)
                       for i, v in enumerate(obj)]}
+    hint = "; save its state_dict() instead" if hasattr(obj, "state_dict") else ""
     raise TypeError(f"cannot save {path or 'the object'}: a {type(obj).__name__} is neither a "
                     f"tensor, an array, a number, a string nor a dict/list/tuple of them "
-                    f"(topograd never pickles)")
+                    f"(topograd never pickles){hint}")
 
 
 def unflatten(skeleton, tensors: dict, as_tensor: bool = True, where: str = "<file>"):

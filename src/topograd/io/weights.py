@@ -76,6 +76,14 @@ def set_model_weights(model, weights: dict, where: str = "<file>", strict: bool 
 
     Raises:
         MismatchError: a tensor is missing, extra, or does not fit (names file and tensor).
+
+    Example:
+        >>> from topograd import nn
+        >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+        >>> set_model_weights(b, model_weights(a))
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> bool((a.weight == b.weight).all())
+        True
     """
     check_state_dict(model_weights(model), weights, where, strict)
     from topograd.tensor import Tensor
