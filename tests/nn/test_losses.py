@@ -153,6 +153,17 @@ def test_cross_entropy_warns_once_on_probabilities(both):
         nn.CrossEntropyLoss()(probs, target)
 
 
+def test_cross_entropy_accepts_plain_targets_and_weights():
+    x = topograd.tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]])
+    ref = F.cross_entropy(x, topograd.tensor([0, 2]), weight=topograd.tensor([1.0, 2.0, 3.0]))
+    assert F.cross_entropy(x, [0, 2], weight=[1.0, 2.0, 3.0]).item() == pytest.approx(ref.item())
+    probs = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    assert F.cross_entropy(x, probs).item() == pytest.approx(
+        F.cross_entropy(x, topograd.tensor([0, 2])).item(), rel=1e-6)
+    assert nn.CrossEntropyLoss(weight=[1.0, 2.0, 3.0])(x, [0, 2]).item() == pytest.approx(
+        ref.item())
+
+
 def test_cross_entropy_logits_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

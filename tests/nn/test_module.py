@@ -274,3 +274,15 @@ def test_sequential_from_ordered_dict_names():
     seq = nn.Sequential(OrderedDict([("hidden", nn.Linear(2, 3)), ("act", nn.ReLU())]))
     assert [n for n, _ in seq.named_parameters()] == ["hidden.weight", "hidden.bias"]
     assert seq.hidden is seq[0]
+
+
+def test_deepcopy_gives_an_independent_module():
+    import copy
+
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    clone = copy.deepcopy(model)
+    clone[0].weight.numpy()[...] = 0
+    assert model[0].weight.numpy().any()
+    assert isinstance(clone[0].weight, nn.Parameter) and clone[0].weight.requires_grad
+    clone(topograd.randn(4, 2)).sum().backward()
+    assert clone[0].weight.grad is not None and model[0].weight.grad is None

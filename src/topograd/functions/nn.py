@@ -357,8 +357,9 @@ def _reduce(rows: np.ndarray, reduction: str, denom, out_shape):
     total = rows.sum()
     if reduction == "sum":
         return total, 1.0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return total / denom, 1.0 / denom
+    if denom == 0:  # every target ignored: nan, as PyTorch
+        return total * np.nan, np.nan
+    return total / denom, 1.0 / denom
 
 
 def _row_scale(ctx, g):
@@ -369,10 +370,11 @@ class CrossEntropy(Primitive):
     """Cross-entropy of logits x (class axis 1) against class indices, fused.
 
     ``weight`` (C,) or None; rows whose target equals ``ignore_index`` contribute
-    nothing; ``label_smoothing`` mixes in the uniform distribution; ``reduction`` is
-    'mean' (divided by the summed weights of the counted targets, as PyTorch),
-    'sum' or 'none'. Keeps the softmax: backward is ``scale (p A - a)`` with ``a`` the
-    (smoothed, weighted) target coefficients. Array-only backward.
+    nothing (None: no target is ignored, the fast path); ``label_smoothing`` mixes in
+    the uniform distribution; ``reduction`` is 'mean' (divided by the summed weights of
+    the counted targets, as PyTorch), 'sum' or 'none'. Keeps the softmax: backward is
+    ``scale (p A - a)`` with ``a`` the (smoothed, weighted) target coefficients.
+    Array-only backward.
     """
 
     @staticmethod
@@ -381,8 +383,8 @@ class CrossEntropy(Primitive):
         x2 = _rows(x)
         m, c = x2.shape
         t = target.reshape(-1)
-        valid = t != ignore_index
-        all_valid = bool(valid.all())
+        all_valid = ignore_index is None
+        valid = None if all_valid else t != ignore_index
         if not all_valid:
             t = np.where(valid, t, 0)
         ar = np.arange(m)
@@ -412,7 +414,7 @@ class CrossEntropy(Primitive):
             nll *= 1 - eps
             nll += (eps / c) * smooth
         out, ctx.scale = _reduce(nll, reduction, denom, target.shape)
-        ctx.t, ctx.wy, ctx.valid, ctx.eps, ctx.shape = t, wy, valid, eps, x.shape
+        ctx.t, ctx.ar, ctx.wy, ctx.valid, ctx.eps, ctx.shape = t, ar, wy, valid, eps, x.shape
         ctx.weight = weight
         ctx.save_for_backward(p)
         return np.asarray(out, dtype=x.dtype)
@@ -430,15 +432,14 @@ class CrossEntropy(Primitive):
         hit = (1 - eps) * (scale if wy is None else scale * wy.reshape(-1, 1))
         if eps > 0:
             wsum = c if ctx.weight is None else ctx.weight.sum()
-            rowmask = ctx.valid.reshape(-1, 1) * scale
+            rowmask = scale if ctx.valid is None else ctx.valid.reshape(-1, 1) * scale
             a_row = hit + rowmask * (eps / c * wsum)
             gx = p * a_row
             spread = rowmask * (eps / c)
             gx -= spread if ctx.weight is None else spread * ctx.weight
         else:
             gx = p * hit
-        hit = np.broadcast_to(hit, (m, 1)).reshape(-1)
-        gx[np.arange(m), ctx.t] -= hit
+        gx[ctx.ar, ctx.t] -= hit.reshape(-1) if hit.ndim else hit  # one target per row
         return _unrows(gx.astype(p.dtype, copy=False), ctx.shape), None, None
 
 
@@ -496,9 +497,13 @@ class NllLoss(Primitive):
         x2 = _rows(x)
         m = x2.shape[0]
         t = target.reshape(-1)
-        valid = t != ignore_index
-        t = np.where(valid, t, 0)
-        wy = (np.ones(m, x.dtype) if weight is None else weight[t]) * valid
+        valid = None
+        if ignore_index is not None:
+            valid = t != ignore_index
+            t = np.where(valid, t, 0)
+        wy = np.ones(m, x.dtype) if weight is None else weight[t]
+        if valid is not None:
+            wy = wy * valid
         rows = -x2[np.arange(m), t] * wy
         out, ctx.scale = _reduce(rows, reduction, wy.sum(), target.shape)
         ctx.t, ctx.wy, ctx.shape = t, wy, x.shape

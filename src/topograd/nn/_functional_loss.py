@@ -200,8 +200,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str
 # -- classification -----------------------------------------------------------------------
 
 
-def _class_targets(input: Tensor, target, ignore_index, name: str) -> np.ndarray:
-    """Validate class-index targets for ``input`` (class axis 1, or 0 when 1-D)."""
+def _class_targets(input: Tensor, target, ignore_index, name: str):
+    """Validate class-index targets for ``input`` (class axis 1, or 0 when 1-D).
+
+    Returns the targets as int64 and whether any of them equals ``ignore_index``.
+    """
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     shape = tuple(input.shape)
     if input.ndim == 0:
@@ -221,7 +224,15 @@ def _class_targets(input: Tensor, target, ignore_index, name: str) -> np.ndarray
                              f"batch_size ({found}).")
         raise RuntimeError(f"{name}: expected target size {list(expected)} for input of size "
                            f"{list(shape)}, got {list(t.shape)}")
+    t = t.astype(np.int64, copy=False)
     n_classes = shape[1] if input.ndim >= 2 else shape[0]
+    if not t.size:
+        return t, False
+    lo, hi = t.min(), t.max()
+    if 0 <= lo and hi < n_classes:  # the common case: two reductions, nothing to skip
+        ignored = (ignore_index is not None and 0 <= ignore_index < n_classes
+                   and bool((t == ignore_index).any()))
+        return t, ignored
     counted = t if ignore_index is None else t[t != ignore_index]
     if counted.size:
         lo, hi = counted.min(), counted.max()
@@ -230,7 +241,7 @@ def _class_targets(input: Tensor, target, ignore_index, name: str) -> np.ndarray
             raise IndexError(f"Target {bad} is out of bounds: expected class indices in "
                              f"[0, {n_classes})" + ("" if ignore_index is None else
                                                     f" or ignore_index={ignore_index}"))
-    return t.astype(np.int64, copy=False)
+    return t, True
 
 
 def _class_weight(weight, input: Tensor, name: str):
@@ -301,7 +312,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     if not _warned_probabilities:
         _warn_if_probabilities(input._data)
     w = _class_weight(weight, input, "cross_entropy")
-    if isinstance(target, Tensor) and target._data.dtype.kind == "f":
+    target = _t(target)
+    if target._data.dtype.kind == "f":
         index_shape = () if input.ndim == 1 else (input.shape[0],) + tuple(input.shape[2:])
         if tuple(target.shape) == index_shape:
             _class_targets(input, target, ignore_index, "cross_entropy")  # explains the dtype
@@ -316,8 +328,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         return P.SoftCrossEntropy.apply(input, target, weight=w,
                                         label_smoothing=float(label_smoothing),
                                         reduction=reduction)
-    t = _class_targets(input, target, ignore_index, "cross_entropy")
-    return P.CrossEntropy.apply(input, t, weight=w, ignore_index=ignore_index,
+    t, ignored = _class_targets(input, target, ignore_index, "cross_entropy")
+    return P.CrossEntropy.apply(input, t, weight=w, ignore_index=ignore_index if ignored else None,
                                 label_smoothing=float(label_smoothing), reduction=reduction)
 
 
@@ -347,9 +359,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     input = _t(input)
     _check_float_input(input, "nll_loss")
     reduction = _reduction(size_average, reduce, reduction)
-    t = _class_targets(input, target, ignore_index, "nll_loss")
+    t, ignored = _class_targets(input, target, ignore_index, "nll_loss")
     w = _class_weight(weight, input, "nll_loss")
-    return P.NllLoss.apply(input, t, weight=w, ignore_index=ignore_index, reduction=reduction)
+    return P.NllLoss.apply(input, t, weight=w, ignore_index=ignore_index if ignored else None,
+                           reduction=reduction)
 
 
 def _same_size_strict(input: Tensor, target: Tensor, name: str) -> None:
@@ -508,7 +521,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
     if input.ndim not in (1, 2) or input.numel() == 0:
         raise RuntimeError(f"multi_margin_loss: expected a non-empty (C,) or (N, C) input, "
                            f"found shape {tuple(input.shape)}")
-    t = _class_targets(input, target, None, "multi_margin_loss")
+    t, _ = _class_targets(input, target, None, "multi_margin_loss")
     w = _class_weight(weight, input, "multi_margin_loss")
     loss = P.MultiMargin.apply(input, t, p=int(p), margin=float(margin), weight=w)
     return _reduce(loss, reduction)
