@@ -113,6 +113,16 @@ def test_cross_entropy_gradient_is_softmax_minus_onehot_over_n(rng):
     np.testing.assert_allclose(x.grad.numpy(), (p - np.eye(10)[y]) / 8, rtol=1e-10)
 
 
+def test_cross_entropy_all_targets_ignored_is_nan_as_pytorch(both):
+    torch = both.torch
+    x = np.zeros((2, 3))
+    y = np.array([-100, -100])
+    ours = F.cross_entropy(topograd.tensor(x), topograd.tensor(y))
+    ref = torch.nn.functional.cross_entropy(torch.from_numpy(x), torch.from_numpy(y))
+    assert np.isnan(ours.item()) and np.isnan(ref.item())
+    assert F.cross_entropy(topograd.tensor(x), topograd.tensor(y), reduction="sum").item() == 0
+
+
 def test_cross_entropy_target_errors():
     x = topograd.randn(4, 8)
     with pytest.raises(IndexError, match=r"Target 10 is out of bounds: expected class indices "

@@ -117,3 +117,9 @@ def test_forgotten_double_is_explained():
     with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype, but got "
                                            "Double and Float.*double"):
         topograd.nn.Linear(10, 5)(x)
+
+
+def test_seed_typo_nn_linear_fails_as_in_pytorch():
+    # the tutorial once writes nn.linear (lower case): PyTorch has no such name either
+    with pytest.raises(AttributeError, match="has no attribute 'linear'"):
+        topograd.nn.linear(in_features=5, out_features=8)
