@@ -211,3 +211,31 @@ def test_save_and_load_weights_between_models(tmp_path):
     for u, v in zip(a.get_weights(), b.get_weights()):
         np.testing.assert_array_equal(u, v)
     assert train.model_state(a).keys() == {"0.kernel", "0.bias", "1.kernel", "1.bias"}
+
+
+def test_an_optimizer_belongs_to_one_model():
+    opt = optimizers.SGD()
+    a = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    a.compile(optimizer=opt, loss="mse")
+    b = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    with pytest.raises(ValueError, match="attached to other weights"):
+        b.compile(optimizer=opt, loss="mse")
+    a.add(layers.Dense(1))  # changing the model after compile: compile again
+    with pytest.raises(ValueError, match="compile again"):
+        a.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0)
+    a.compile(optimizer="sgd", loss="mse")
+    a.fit(np.zeros((4, 3)), np.zeros((4, 1)), verbose=0)
+
+
+def test_fit_on_a_dataloader_builds_lazily():
+    from topograd.data import DataLoader, TensorDataset
+
+    x, y = toy()
+    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+    m = models.Sequential([layers.Dense(8, activation="relu"),
+                           layers.Dense(3, activation="softmax")])
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = m.fit(loader, epochs=2, verbose=0, validation_data=loader)
+    assert m.built and m._trainer.fused and "val_accuracy" in h.history
+    assert m.predict(loader, verbose=0).shape == (96, 3)
+    assert set(m.evaluate(loader, verbose=0, return_dict=True)) == {"accuracy", "loss"}

@@ -64,6 +64,13 @@ class Layer(Module):
         name: the layer's name (default: the class name in snake case, made unique).
         input_shape: the shape of one sample, e.g. ``(784,)``; builds the layer now.
         trainable: whether the optimizer updates its weights.
+
+    >>> import topograd
+    >>> class Double(Layer):
+    ...     def call(self, x):
+    ...         return x * 2
+    >>> Double()(topograd.ones(1, 2)).tolist()
+    [[2.0, 2.0]]
     """
 
     def __init__(self, *, name=None, input_shape=None, batch_input_shape=None,
@@ -303,8 +310,9 @@ class Activation(Layer):
 
 
 class Dropout(Layer):
-    """Zeroes a fraction ``rate`` of the inputs during training (scaling the rest by
-    1 / (1 - rate)); the identity at inference.
+    """Zeroes a random fraction ``rate`` of the inputs during training.
+
+    The rest are scaled by 1 / (1 - rate); at inference the layer is the identity.
 
     Args:
         rate: the fraction to drop, in [0, 1).
@@ -429,6 +437,9 @@ class KerasTensor:
 
     Attributes:
         shape: the batch shape, e.g. ``(None, 784)``.
+
+    >>> KerasTensor((None, 784)).shape
+    (None, 784)
     """
 
     def __init__(self, shape, name=None) -> None:

@@ -223,6 +223,13 @@ class Loss:
             (values in [0, 1]) or ``"any"``; the model checks the data against it.
         fusable_activation: the last-layer activation this loss can fuse with (computing
             the loss from the logits), or None.
+
+    >>> import numpy as np, topograd
+    >>> class AbsError(Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return (y_pred - topograd.tensor(y_true)).abs().sum(dim=-1)
+    >>> AbsError()(np.array([[1.0, 2.0]]), topograd.tensor([[0.0, 0.0]])).item()
+    3.0
     """
 
     name = "loss"
@@ -390,7 +397,7 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self.kwargs)
 
 
-def _wrapper(fn, default_name, targets="any"):
+def _wrapper(fn, default_name, cls_name, example, targets="any"):
     class _Loss(LossFunctionWrapper):
         name = default_name
 
@@ -398,27 +405,31 @@ def _wrapper(fn, default_name, targets="any"):
             super().__init__(fn, name or default_name, reduction, **kwargs)
 
     _Loss.targets = targets
+    _Loss.__name__ = _Loss.__qualname__ = cls_name
+    summary = (fn.__doc__ or "").strip().splitlines()[0].replace("Per-sample", "Batch mean of")
+    _Loss.__doc__ = (f"{summary}\n\n    Keras's ``{default_name}`` loss class (``reduction``, "
+                     f"``name`` as :class:`Loss`).\n\n    {example}\n    ")
     return _Loss
 
 
-MeanSquaredError = _wrapper(mean_squared_error, "mean_squared_error")
-MeanSquaredError.__name__ = MeanSquaredError.__qualname__ = "MeanSquaredError"
-MeanSquaredError.__doc__ = "Mean of squared errors over the last axis, then over the batch."
-MeanAbsoluteError = _wrapper(mean_absolute_error, "mean_absolute_error")
-MeanAbsoluteError.__name__ = MeanAbsoluteError.__qualname__ = "MeanAbsoluteError"
-MeanAbsoluteError.__doc__ = "Mean of absolute errors over the last axis, then over the batch."
-Hinge = _wrapper(hinge, "hinge")
-Hinge.__name__ = Hinge.__qualname__ = "Hinge"
-Hinge.__doc__ = "Hinge loss for labels in {-1, 1} (or {0, 1})."
-CategoricalHinge = _wrapper(categorical_hinge, "categorical_hinge", "categorical")
-CategoricalHinge.__name__ = CategoricalHinge.__qualname__ = "CategoricalHinge"
-CategoricalHinge.__doc__ = "Hinge loss for one-hot targets."
-KLDivergence = _wrapper(kl_divergence, "kl_divergence", "categorical")
-KLDivergence.__name__ = KLDivergence.__qualname__ = "KLDivergence"
-KLDivergence.__doc__ = "Kullback-Leibler divergence of the predictions from the targets."
-Huber = _wrapper(huber, "huber")
-Huber.__name__ = Huber.__qualname__ = "Huber"
-Huber.__doc__ = "Huber loss (quadratic within delta, linear outside)."
+_EX = ">>> import numpy as np, topograd\n    >>> {c}()({y}, topograd.tensor({p})).item()\n    {v}"
+MeanSquaredError = _wrapper(mean_squared_error, "mean_squared_error", "MeanSquaredError",
+                            _EX.format(c="MeanSquaredError", y="np.array([[1.0, 3.0]])",
+                                       p="[[1.0, 1.0]]", v="2.0"))
+MeanAbsoluteError = _wrapper(mean_absolute_error, "mean_absolute_error", "MeanAbsoluteError",
+                             _EX.format(c="MeanAbsoluteError", y="np.array([[1.0, 3.0]])",
+                                        p="[[1.0, 1.0]]", v="1.0"))
+Hinge = _wrapper(hinge, "hinge", "Hinge",
+                 _EX.format(c="Hinge", y="np.array([[1.0]])", p="[[0.25]]", v="0.75"))
+CategoricalHinge = _wrapper(categorical_hinge, "categorical_hinge", "CategoricalHinge",
+                            _EX.format(c="CategoricalHinge", y="np.eye(2)[[0]]",
+                                       p="[[0.75, 0.25]]", v="0.5"), "categorical")
+KLDivergence = _wrapper(kl_divergence, "kl_divergence", "KLDivergence",
+                        _EX.format(c="KLDivergence", y="np.array([[0.5, 0.5]])",
+                                   p="[[0.5, 0.5]]", v="0.0"), "categorical")
+Huber = _wrapper(huber, "huber", "Huber",
+                 _EX.format(c="Huber", y="np.array([[0.0, 0.0]])", p="[[0.5, 2.0]]",
+                            v="0.8125"))
 
 #: Keras names (and aliases) -> Loss classes.
 LOSSES = {

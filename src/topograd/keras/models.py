@@ -24,7 +24,6 @@ import numpy as np
 
 from topograd.autograd.grad_mode import no_grad
 from topograd.tensor import Tensor
-from topograd.train.checkpoint import load_checkpoint, save_checkpoint
 from topograd.train.data import check_finite
 from topograd.train.loop import Trainer
 
@@ -34,7 +33,7 @@ from . import optimizers as optimizers_mod
 from ._ops import softmax_array
 from .layers import InputLayer, KerasTensor, Layer, format_shape
 
-__all__ = ["Model", "Sequential"]
+__all__ = ["Model", "Sequential", "load_model"]
 
 _COMPILE_IGNORED = ("run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss")
 
@@ -55,9 +54,17 @@ class _KerasTrainer(Trainer):
         self.fused = (loss.fusable_activation is not None and not loss.from_logits
                       and act == loss.fusable_activation)
         self.regularizers = [t for layer in model.layers for t in layer.regularization_terms()]
-        if model.built and isinstance(self.optimizer, optimizers_mod.Optimizer) and \
-                not self.optimizer.built:
-            self.optimizer.build(model.trainable_weights)
+        opt = self.optimizer
+        if model.built and isinstance(opt, optimizers_mod.Optimizer):
+            weights = model.trainable_weights
+            if not opt.built:
+                opt.build(weights)
+            elif [id(p) for g in opt.param_groups for p in g["params"]] != [id(w) for w in
+                                                                              weights]:
+                raise ValueError(
+                    f"the optimizer {opt.name!r} is attached to other weights (another model, "
+                    "or this model before layers were added or frozen): compile again with a "
+                    "new optimizer")
 
     def on_fit_start(self, source) -> None:
         if self.model.built:
@@ -88,9 +95,17 @@ class _KerasTrainer(Trainer):
         return x, _check_targets(self.loss_fn, y, model.output_shape, where)
 
     # -- steps ---------------------------------------------------------------------------
+    def _built_for(self, x) -> Tensor:
+        """``x`` as a Tensor, the model built for it first (batches from a DataLoader)."""
+        xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
+        if not self.model.built:
+            self.model.build((None, *xt.shape[1:]))
+            self.configure()
+        return xt
+
     def _loss_and_pred(self, x, y):
         model = self.model
-        xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
+        xt = self._built_for(x)
         if self.fused:
             logits = model.call(xt, logits=True)
             loss = self.loss_fn.from_logits_loss(y, logits)
@@ -120,7 +135,7 @@ class _KerasTrainer(Trainer):
 
     def predict_step(self, x):
         model = self.model
-        xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
+        xt = self._built_for(x)
         with no_grad():
             if self.fused:
                 return _activate(model.call(xt, logits=True)._data,
@@ -195,6 +210,10 @@ class Model(Layer):
         optimizer: the compiled optimizer.
         history: the History of the last ``fit``.
         stop_training: set True (e.g. from a callback) to end ``fit`` after this batch.
+
+    >>> from topograd.keras import models, layers
+    >>> isinstance(models.Sequential([layers.Dense(1, input_shape=(2,))]), Model)
+    True
     """
 
     def __init__(self, name=None, **kwargs) -> None:
@@ -283,6 +302,8 @@ class Model(Layer):
             raise NotImplementedError("validation_steps is not supported yet")
         if x is None:
             raise ValueError("fit() needs x")
+        if self.built:
+            trainer.configure()
         history = trainer.fit(x, y, batch_size=batch_size or 32, epochs=epochs,
                               verbose=verbose, callbacks=callbacks,
                               validation_split=validation_split,
@@ -304,6 +325,8 @@ class Model(Layer):
         trainer = self._require_compiled("evaluating")
         if sample_weight is not None:
             raise NotImplementedError("sample_weight is not supported yet")
+        if self.built:
+            trainer.configure()
         logs = trainer.evaluate(x, y, batch_size=batch_size or 32, verbose=verbose,
                                 callbacks=callbacks, steps=steps)
         if return_dict:
@@ -315,7 +338,7 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, batch by batch, as one NumPy array."""
         trainer = self._trainer or _KerasTrainer(self, _NoLoss(), None, [])
-        if self._trainer is None and self.built:
+        if self.built:
             trainer.configure()
         return trainer.predict(x, batch_size=batch_size or 32, verbose=verbose, steps=steps,
                                callbacks=callbacks)
@@ -348,17 +371,30 @@ class Model(Layer):
         """The outputs for one batch, as an array."""
         return self.predict(x, batch_size=len(x), verbose=0)
 
-    # -- saving ----------------------------------------------------------------------------
+    # -- saving (topograd.io: safetensors + JSON, atomic, no pickle) ----------------------
+    def save(self, filepath, include_optimizer: bool = True) -> None:
+        """Save the architecture, compile settings, weights and optimizer state to one file.
+
+        Reload with :func:`load_model`; see :func:`topograd.io.save_model`.
+        """
+        from topograd.io import save_model
+
+        save_model(self, filepath, include_optimizer=include_optimizer)
+
     def save_weights(self, filepath) -> None:
-        """Write the weights to a safetensors file (no pickle)."""
-        save_checkpoint(filepath, self)
+        """Write the weights to a safetensors file (matched by layer order on load)."""
+        from topograd.io import save_weights
+
+        save_weights(self, filepath)
 
     def load_weights(self, filepath) -> None:
         """Read weights written by :meth:`save_weights` (the model must be built)."""
         if not self.built:
             raise ValueError("build the model (give input_shape or call it) before "
                              "load_weights")
-        load_checkpoint(filepath, self)
+        from topograd.io import load_weights
+
+        load_weights(self, filepath)
 
     # -- summary ---------------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -462,8 +498,6 @@ class Sequential(Model):
         self.built = False
         if self.declared_input_shape is not None:
             self.build(self.declared_input_shape)
-        if self._trainer is not None and self.built:
-            self._trainer.configure()
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -506,3 +540,19 @@ class Sequential(Model):
                 self._trainer.configure()
         return self.call(x, **kwargs)
 
+
+
+def load_model(filepath, compile: bool = True):
+    """Rebuild a model saved by :meth:`Model.save` (architecture, weights, compile state).
+
+    >>> import os, tempfile
+    >>> from topograd.keras import layers
+    >>> m = Sequential([layers.Dense(2, input_shape=(3,))])
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> m.save(path)
+    >>> load_model(path).count_params()
+    8
+    """
+    from topograd.io import load_model as _load
+
+    return _load(filepath, compile=compile)

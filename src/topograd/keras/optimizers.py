@@ -43,6 +43,13 @@ class Optimizer(_TorchOptimizer):
 
     Attributes:
         iterations: the number of steps taken.
+
+    >>> import topograd
+    >>> opt = SGD(learning_rate=0.5)
+    >>> w = topograd.tensor([1.0], requires_grad=True)
+    >>> opt.build([w]); (w * w).sum().backward(); opt.step()
+    >>> w.tolist(), opt.iterations
+    ([0.0], 1)
     """
 
     _hyper: tuple = ()

@@ -40,6 +40,12 @@ class Callback:
     versions for evaluation and prediction. Callbacks that keep state across epochs may
     define ``state_dict()`` and ``load_state_dict(state)`` (JSON-able), so that
     :class:`~topograd.train.BackupAndRestore` can resume them.
+
+    >>> class PrintLoss(Callback):
+    ...     def on_epoch_end(self, epoch, logs=None):
+    ...         print(f"epoch {epoch}: loss {logs['loss']:.2f}")
+    >>> PrintLoss().on_epoch_end(0, {"loss": 0.25})
+    epoch 0: loss 0.25
     """
 
     def __init__(self) -> None:
@@ -218,13 +224,16 @@ class LambdaCallback(Callback):
                 raise ValueError(f"LambdaCallback: unknown hook {name!r}")
         hooks.update(kwargs)
         # Set on a per-instance subclass so CallbackList sees the batch hooks as overridden.
-        fns = {name: _plain(fn) for name, fn in hooks.items() if fn is not None}
+        fns = {name: _plain(fn, 1 if name.endswith(("_begin", "_end")) and
+                            name.split("_")[1] in ("train", "test", "predict") and
+                            "batch" not in name else 2)
+               for name, fn in hooks.items() if fn is not None}
         self.__class__ = type("LambdaCallback", (LambdaCallback,), fns)
 
 
-def _plain(fn):
+def _plain(fn, arity: int):
     def hook(self, *args):
-        return fn(*args)
+        return fn(*args, *(None,) * (arity - len(args)))  # logs default to None
     return hook
 
 

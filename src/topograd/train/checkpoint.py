@@ -83,6 +83,12 @@ def load_model_state(model, state: dict) -> None:
 
     Raises:
         ValueError: a name is missing or extra, or a shape differs (all are listed).
+
+    >>> from topograd import nn
+    >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    >>> load_model_state(b, model_state(a))
+    >>> bool((a.weight == b.weight).all())
+    True
     """
     current = _named_tensors(model)
     missing = sorted(set(current) - set(state))
@@ -205,6 +211,14 @@ def load_checkpoint(path, model=None, optimizer=None) -> dict:
     Raises:
         FileNotFoundError: no such file.
         ValueError: not a topograd checkpoint, or the weights do not fit the model.
+
+    >>> import os, tempfile
+    >>> from topograd import nn
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+    >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    >>> save_checkpoint(path, a, extra={"epoch": 4})
+    >>> load_checkpoint(path, b)["epoch"], bool((a.weight == b.weight).all())
+    (4, True)
     """
     st = _safetensors()
     from safetensors import safe_open
@@ -235,6 +249,10 @@ def _optimizer_of(cb: Callback):
 
 class ModelCheckpoint(Callback):
     """Saves the model (weights, and the optimizer state unless ``save_weights_only``).
+
+    A Keras-face model saves itself (``model.save_weights`` / ``model.save``), so the files
+    load with ``model.load_weights`` / ``keras.models.load_model``; other models are saved
+    with :func:`save_checkpoint` (weights, optimizer state, epoch and logs).
 
     Args:
         filepath: the file; may hold ``{epoch}`` (counted from 1) and any logs key, e.g.
@@ -305,8 +323,15 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
+        model = self.model
+        # a model that saves itself (the Keras face: model.save_weights / model.save) does,
+        # so the files load with its load_weights / load_model
+        own = getattr(model, "save_weights" if self.save_weights_only else "save", None)
+        if callable(own) and hasattr(model, "layers"):
+            own(path)
+            return
         opt = None if self.save_weights_only else _optimizer_of(self)
-        save_checkpoint(path, self.model, opt, extra={"epoch": epoch, "logs": _jsonable(logs)})
+        save_checkpoint(path, model, opt, extra={"epoch": epoch, "logs": _jsonable(logs)})
 
 
 def _jsonable(logs: dict) -> dict:

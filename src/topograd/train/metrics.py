@@ -36,6 +36,16 @@ class Metric:
         needs_probabilities: False when the metric gives the same result on logits as on
             probabilities (argmax-based), so a fused softmax/cross-entropy step can skip
             computing probabilities for it.
+
+    >>> class Count(Metric):
+    ...     def reset_state(self):
+    ...         self.n = 0
+    ...     def update_state(self, y_true, y_pred):
+    ...         self.n += len(y_true)
+    ...     def result(self):
+    ...         return float(self.n)
+    >>> c = Count(name="count"); c.update_state([1, 2], None); c.result()
+    2.0
     """
 
     needs_probabilities = True
