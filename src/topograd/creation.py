@@ -57,11 +57,21 @@ def _dt(dtype, default=float32) -> np.dtype:
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
-    Python floats become float32 and ints int64; a NumPy array keeps its dtype.
+    Args:
+        data: a number, nested lists of numbers, an ndarray or a Tensor.
+        dtype: the dtype; by default Python floats become float32, ints int64, bools
+            bool, and an ndarray keeps its dtype (float64 stays float64).
+        requires_grad: record operations on it for ``backward`` (floating dtypes only).
+        device: ``None`` or ``"cpu"`` (topograd computes with NumPy).
+
+    Returns:
+        A leaf Tensor that owns its memory.
 
     >>> import topograd
     >>> topograd.tensor([1.5, 2.0]).dtype
     dtype('float32')
+    >>> topograd.tensor([[1, 2]], dtype=topograd.float64, requires_grad=True)
+    tensor([[1., 2.]], dtype=float64, requires_grad=True)
     """
     _check_device(device)
     arr = _array_from(data, dtype)
@@ -71,12 +81,33 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
 
 
 def as_tensor(data, dtype=None) -> Tensor:
-    """Like :func:`tensor` but shares memory with an ndarray when it can."""
+    """Like :func:`tensor`, but shares memory with ``data`` when it can (no copy).
+
+    Args:
+        data: array-like; an ndarray of the right dtype is wrapped, not copied.
+        dtype: optional dtype (a different one means a copy).
+
+    Returns:
+        A Tensor that does not require grad.
+
+    >>> import numpy as np, topograd
+    >>> a = np.zeros(2, dtype=np.float32)
+    >>> t = topograd.as_tensor(a)
+    >>> a[0] = 7.0
+    >>> t.tolist()
+    [7.0, 0.0]
+    """
     return Tensor._from_array(_array_from(data, dtype))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` and keeping its dtype (float64 stays float64).
+
+    Args:
+        array: a NumPy array.
+
+    Returns:
+        A Tensor wrapping ``array`` (writes to one show in the other).
 
     >>> import numpy as np, topograd
     >>> topograd.from_numpy(np.zeros(2)).dtype
@@ -93,24 +124,82 @@ def _check_device(device) -> None:
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    """A tensor of zeros."""
+    """A tensor of zeros.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the tensor records operations for ``backward``.
+        device: ``None`` or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.zeros(2, 3).shape
+    topograd.Size([2, 3])
+    """
     _check_device(device)
     return _finish(np.zeros(_size(size), dtype=_dt(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the tensor records operations for ``backward``.
+        device: ``None`` or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.ones((2,), dtype=topograd.int64).tolist()
+    [1, 1]
+    """
     _check_device(device)
     return _finish(np.ones(_size(size), dtype=_dt(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    """An uninitialized tensor (zeros in topograd)."""
+    """An "uninitialized" tensor: zeros in topograd, which costs NumPy nothing extra.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the tensor records operations for ``backward``.
+        device: ``None`` or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.empty(3).shape
+    topograd.Size([3])
+    """
     return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    """A tensor filled with ``fill_value`` (its dtype inferred as :func:`tensor` does)."""
+    """A tensor filled with ``fill_value``.
+
+    Args:
+        size: the shape (an int or a tuple).
+        fill_value: the value; it sets the dtype as :func:`tensor` would (1.5 gives
+            float32, 7 int64) unless ``dtype`` is given.
+        dtype: optional dtype.
+        requires_grad: whether the tensor records operations for ``backward``.
+        device: ``None`` or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.full((2,), 1.5)
+    tensor([1.5, 1.5], dtype=float32)
+    """
     _check_device(device)
     if dtype is None:
         dtype = _array_from(fill_value).dtype
@@ -118,22 +207,79 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False, device=None)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Zeros with ``t``'s shape and dtype."""
+    """Zeros with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+        requires_grad: whether the result records operations for ``backward``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.zeros_like(topograd.ones(2, dtype=topograd.float64))
+    tensor([0., 0.], dtype=float64)
+    """
     return _finish(np.zeros(t.shape, dtype=_dt(dtype, t.dtype)), requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Ones with ``t``'s shape and dtype."""
+    """Ones with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+        requires_grad: whether the result records operations for ``backward``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.ones_like(topograd.zeros(2, 1)).shape
+    topograd.Size([2, 1])
+    """
     return _finish(np.ones(t.shape, dtype=_dt(dtype, t.dtype)), requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """``fill_value`` with ``t``'s shape and dtype."""
+    """``fill_value`` with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        fill_value: the value.
+        dtype: optional dtype instead of ``t``'s.
+        requires_grad: whether the result records operations for ``backward``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.full_like(topograd.zeros(2), 3.0).tolist()
+    [3.0, 3.0]
+    """
     return _finish(np.full(t.shape, fill_value, dtype=_dt(dtype, t.dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 unless a bound is a float."""
+    """Values from ``start`` to ``end`` (exclusive) by ``step``.
+
+    Args:
+        start: the first value, or the end when ``end`` is omitted (``arange(5)``).
+        end: the bound, not included.
+        step: the spacing (nonzero).
+        dtype: default int64, or float32 when any of start, end, step is a float.
+        requires_grad: whether the result records operations for ``backward``.
+
+    Returns:
+        A 1-D leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.arange(1, 7, 2).tolist()
+    [1, 3, 5]
+    >>> topograd.arange(0, 1, 0.25)
+    tensor([0.  , 0.25, 0.5 , 0.75], dtype=float32)
+    """
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -144,30 +290,100 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
 
 
 def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Args:
+        start: the first value.
+        end: the last value.
+        steps: how many values.
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+
+    Returns:
+        A 1-D leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.linspace(0, 1, 3).tolist()
+    [0.0, 0.5, 1.0]
+    """
     return _finish(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
-    """The identity matrix (n x m)."""
+    """The identity matrix (n x m).
+
+    Args:
+        n: rows.
+        m: columns (default ``n``).
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+
+    Returns:
+        A 2-D leaf Tensor with ones on the diagonal.
+
+    >>> import topograd
+    >>> topograd.eye(2).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     return _finish(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Uniform draws from [0, 1)."""
+    """Uniform draws from [0, 1), from the generator :func:`manual_seed` seeds.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+        generator: a ``numpy.random.Generator`` to draw from instead.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(0)
+    >>> bool(((topograd.rand(100) >= 0) & (topograd.rand(100) < 1)).all())
+    True
+    """
     g = generator or default_generator()
     return _finish(g.random(_size(size)).astype(_dt(dtype)), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Standard normal draws."""
+    """Standard normal draws, from the generator :func:`manual_seed` seeds.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+        generator: a ``numpy.random.Generator`` to draw from instead.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(0)
+    >>> topograd.randn(2, 3).shape
+    topograd.Size([2, 3])
+    """
     g = generator or default_generator()
     return _finish(g.standard_normal(_size(size)).astype(_dt(dtype)), requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
-    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or
-    ``randint(low, high, size)``.
+    """Integers drawn uniformly from [low, high).
+
+    Called as ``randint(high, size)`` or ``randint(low, high, size)``, as in PyTorch.
+
+    Args:
+        low: the lowest value, or ``high`` in the two-argument form.
+        high: one past the highest value, or the size in the two-argument form.
+        size: the shape (a tuple).
+        dtype: default int64.
+        generator: a ``numpy.random.Generator`` to draw from instead of the global one.
+
+    Returns:
+        A new integer Tensor.
 
     >>> import topograd
     >>> _ = topograd.manual_seed(0)
@@ -189,16 +405,53 @@ def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
 
 
 def rand_like(t: Tensor, dtype=None) -> Tensor:
-    """Uniform draws with ``t``'s shape."""
+    """Uniform draws from [0, 1) with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.rand_like(topograd.zeros(2, dtype=topograd.float64)).dtype
+    dtype('float64')
+    """
     return rand(*t.shape, dtype=_dt(dtype, t.dtype))
 
 
 def randn_like(t: Tensor, dtype=None) -> Tensor:
-    """Normal draws with ``t``'s shape."""
+    """Standard normal draws with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.randn_like(topograd.zeros(3)).shape
+    topograd.Size([3])
+    """
     return randn(*t.shape, dtype=_dt(dtype, t.dtype))
 
 
 def randperm(n: int, dtype=None, generator=None) -> Tensor:
-    """A random permutation of 0..n-1."""
+    """A random permutation of 0..n-1.
+
+    Args:
+        n: how many integers.
+        dtype: default int64.
+        generator: a ``numpy.random.Generator`` to draw from instead of the global one.
+
+    Returns:
+        A 1-D integer Tensor.
+
+    >>> import topograd
+    >>> sorted(topograd.randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
     g = generator or default_generator()
     return _finish(g.permutation(n).astype(_dt(dtype, int64)), False)

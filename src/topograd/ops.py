@@ -43,13 +43,27 @@ concat = concatenate = cat
 
 
 def is_tensor(obj) -> bool:
-    """True for topograd tensors."""
+    """True for topograd tensors.
+
+    >>> import topograd
+    >>> topograd.is_tensor(topograd.ones(1)), topograd.is_tensor([1.0])
+    (True, False)
+    """
     return isinstance(obj, Tensor)
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
-    """Pad the last dimensions, as ``torch.nn.functional.pad``: ``pad`` lists
-    (left, right) widths starting from the last dimension; negative widths crop.
+    """Pad the last dimensions with a constant, as ``torch.nn.functional.pad``.
+
+    Args:
+        input: the tensor.
+        pad: (left, right) widths, starting from the last dimension:
+            ``(1, 2)`` pads the last, ``(1, 2, 0, 3)`` the last two; negative widths crop.
+        mode: only ``"constant"``.
+        value: the fill value.
+
+    Returns:
+        The padded tensor; the gradient of the kept input elements flows back.
 
     >>> import topograd
     >>> topograd.pad(topograd.ones(2), (1, 2)).tolist()

@@ -28,6 +28,13 @@ def manual_seed(seed: int) -> np.random.Generator:
 
     Returns:
         The (new) global ``numpy.random.Generator``.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(3)
+    >>> a = topograd.randint(0, 100, (3,)).tolist()
+    >>> _ = topograd.manual_seed(3)
+    >>> topograd.randint(0, 100, (3,)).tolist() == a
+    True
     """
     global _generator, _seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
@@ -40,20 +47,50 @@ def manual_seed(seed: int) -> np.random.Generator:
 
 
 def initial_seed() -> int | None:
-    """The seed last given to :func:`manual_seed`, or None."""
+    """The seed last given to :func:`manual_seed`, or None.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(11)
+    >>> topograd.initial_seed()
+    11
+    """
     return _seed
 
 
 def default_generator() -> np.random.Generator:
-    """The global ``numpy.random.Generator`` (changes identity on ``manual_seed``)."""
+    """The global ``numpy.random.Generator`` (a new object after each ``manual_seed``).
+
+    >>> import topograd.random
+    >>> float(topograd.random.default_generator().random()) < 1.0
+    True
+    """
     return _generator
 
 
 def get_rng_state() -> dict:
-    """The generator's state as a JSON-able dict (for checkpoints)."""
+    """The generator's state as a JSON-able dict (for checkpoints).
+
+    Returns:
+        The bit generator's state; give it to :func:`set_rng_state` to resume.
+
+    >>> import topograd
+    >>> sorted(topograd.get_rng_state())[:2]
+    ['bit_generator', 'has_uint32']
+    """
     return _generator.bit_generator.state
 
 
 def set_rng_state(state: dict) -> None:
-    """Restore a state returned by :func:`get_rng_state`."""
+    """Restore a state returned by :func:`get_rng_state`.
+
+    Args:
+        state: the dict :func:`get_rng_state` returned.
+
+    >>> import topograd
+    >>> state = topograd.get_rng_state()
+    >>> a = topograd.rand(2).tolist()
+    >>> topograd.set_rng_state(state)
+    >>> topograd.rand(2).tolist() == a
+    True
+    """
     _generator.bit_generator.state = state

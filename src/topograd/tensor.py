@@ -196,9 +196,15 @@ class Tensor(MathMixin, ShapeMixin):
 
     # -- conversions -------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
-        """The underlying ndarray (no copy), as ``torch.Tensor.numpy``."""
-        if self.requires_grad and grad_mode.STATE.enabled and self._ctx is not None:
-            pass  # PyTorch refuses; returning the values is harmless and convenient
+        """The underlying ndarray (no copy), as ``torch.Tensor.numpy``.
+
+        PyTorch refuses this for a tensor that requires grad; topograd returns the
+        values (writing into them bypasses autograd, as ``.data`` does).
+
+        >>> import topograd
+        >>> topograd.ones(2).numpy()
+        array([1., 1.], dtype=float32)
+        """
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -241,7 +247,12 @@ class Tensor(MathMixin, ShapeMixin):
         return format(repr(self), spec)
 
     def to(self, *args, **kwargs) -> Tensor:
-        """Cast to a dtype (``to(topograd.float64)``); devices other than cpu are refused."""
+        """Cast to a dtype (``to(topograd.float64)``); devices other than cpu are refused.
+
+    >>> import topograd
+    >>> topograd.ones(1).to(topograd.float64).dtype
+    dtype('float64')
+    """
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, Tensor):
@@ -296,6 +307,7 @@ class Tensor(MathMixin, ShapeMixin):
         return self
 
     def cuda(self, *args, **kwargs):
+        """Refused: topograd runs on the CPU only."""
         raise RuntimeError("topograd runs on the CPU only (NumPy); there is no cuda()")
 
     def is_floating_point(self) -> bool:
@@ -360,6 +372,7 @@ class Tensor(MathMixin, ShapeMixin):
         retain_grad(self)
 
     def register_hook(self, hook):
+        """Not supported yet (raises NotImplementedError)."""
         raise NotImplementedError("tensor hooks are not supported in topograd yet")
 
     # -- printing ----------------------------------------------------------------------
@@ -422,7 +435,17 @@ _bind()
 
 
 def where(condition, x, y) -> Tensor:
-    """Elementwise ``x`` where ``condition`` holds, else ``y``.
+    """Elementwise ``x`` where ``condition`` holds, else ``y`` (broadcasting).
+
+    Args:
+        condition: a bool tensor or array (not differentiated).
+        x: values where the condition holds: a tensor, an array or a number.
+        y: values elsewhere. A Python number keeps the other operand's dtype (a float
+            with an integer tensor gives float32); two tensors are promoted as ``cat``.
+
+    Returns:
+        A tensor of the broadcast shape; the gradient flows to ``x`` and ``y`` where
+        each was chosen.
 
     >>> import topograd
     >>> topograd.where(topograd.tensor([True, False]), 1.0, 0.0)
@@ -480,6 +503,14 @@ def _scalar_pair(x, y):
 def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
     """Concatenate tensors along an existing dimension.
 
+    Args:
+        tensors: a non-empty sequence of tensors (at least 1-D) that agree in every other
+            dimension; integer and float tensors together give the float dtype.
+        dim: the dimension (negative counts from the end); ``axis`` is NumPy's spelling.
+
+    Returns:
+        A tensor; backward hands each input its slice of the gradient.
+
     >>> import topograd
     >>> topograd.cat([topograd.ones(2), topograd.zeros(1)]).tolist()
     [1.0, 1.0, 0.0]
@@ -507,7 +538,20 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
 
 
 def stack(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
-    """Stack same-shaped tensors along a new dimension."""
+    """Stack same-shaped tensors along a new dimension.
+
+    Args:
+        tensors: a non-empty sequence of tensors of one shape.
+        dim: where the new dimension goes (negative counts from the end); ``axis`` is
+            NumPy's spelling.
+
+    Returns:
+        A tensor with one more dimension.
+
+    >>> import topograd
+    >>> topograd.stack([topograd.zeros(2), topograd.ones(2)], dim=1).tolist()
+    [[0.0, 1.0], [0.0, 1.0]]
+    """
     from .functions import Stack
 
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]

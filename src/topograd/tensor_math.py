@@ -484,14 +484,28 @@ class MathMixin:
         return R.Amin.apply(self, self._norm_dims(dim), keepdim)
 
     def max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """Max of all elements; with ``dim`` a ``(values, indices)`` pair; with a tensor,
-        the elementwise maximum."""
+        """Max of all elements, or along ``dim`` as ``(values, indices)``.
+
+        With a tensor argument it is the elementwise :meth:`maximum`. The gradient of the
+        full reduction is shared among tied maxima; along ``dim`` it goes to the returned
+        index (PyTorch's rules).
+
+        >>> import topograd
+        >>> x = topograd.tensor([[1.0, 5.0], [7.0, 2.0]])
+        >>> x.max().item(), x.max(1).indices.tolist()
+        (7.0, [1, 0])
+        """
         if hasattr(dim, "_data"):
             return self.maximum(dim)
         return self._extreme(R.Amax, np.argmax, dim, axis, keepdim or keepdims)
 
     def min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """Min of all elements; with ``dim`` a ``(values, indices)`` pair."""
+        """Min of all elements, or along ``dim`` as ``(values, indices)`` (see :meth:`max`).
+
+        >>> import topograd
+        >>> topograd.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=0).values.tolist()
+        [1.0, 2.0]
+        """
         if hasattr(dim, "_data"):
             return self.minimum(dim)
         return self._extreme(R.Amin, np.argmin, dim, axis, keepdim or keepdims)
@@ -531,8 +545,12 @@ class MathMixin:
         return Tensor._from_array(np.asarray(out, dtype=np.int64))
 
     def prod(self, dim=None, keepdim=False):
-        """Product of elements (composed as exp(sum(log|x|)) is avoided: direct, not
-        differentiable through zeros)."""
+        """Product of the elements (over ``dim``); not differentiable yet.
+
+        >>> import topograd
+        >>> topograd.tensor([2.0, 3.0]).prod().item()
+        6.0
+        """
         if self.requires_grad:
             raise NotImplementedError("prod() is not differentiable in topograd yet")
         return Tensor._from_array(np.asarray(self._data.prod(axis=dim, keepdims=keepdim)))

@@ -62,15 +62,17 @@ def unbroadcast(g, shape):
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
-    if lead < 0:
-        return g.reshape(shape)  # checked by the caller
-    axes = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
-    )
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    if lead >= 0:
+        axes = tuple(range(lead)) + tuple(
+            i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
+        )
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
     if g.shape != shape:
-        g = g.reshape(shape)
+        try:
+            g = g.reshape(shape)
+        except ValueError:
+            pass  # a backward returned a wrong shape: the caller names it
     return g
 
 
@@ -314,7 +316,22 @@ def _accumulate_leaves(leaf_grads: dict, root_grads, create_graph: bool) -> None
 
 def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False,
              inputs=None) -> None:
-    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (see ``Tensor.backward``)."""
+    """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (``Tensor.backward``).
+
+    Args:
+        tensor: the output to differentiate.
+        gradient: d(out)/d(tensor), the tensor's shape; may be omitted (meaning 1) for a
+            one-element tensor.
+        retain_graph: keep saved values for another pass (default: ``create_graph``).
+        create_graph: record the backward pass too, so the gradients are differentiable.
+        inputs: accumulate only into these tensors.
+
+    >>> import topograd
+    >>> x = topograd.tensor([1.0, 2.0], requires_grad=True)
+    >>> topograd.autograd.backward((x * x).sum())
+    >>> x.grad
+    tensor([2., 4.], dtype=float32)
+    """
     if not tensor.requires_grad:
         raise RuntimeError(
             "element 0 of tensors does not require grad and does not have a grad_fn: "

@@ -47,6 +47,26 @@ _FREED = object()
 class Function:
     """Base class of graph nodes; subclass it and write ``forward`` and ``backward``.
 
+    ``forward(ctx, *args)`` computes the result from Tensors (grad mode is off inside)
+    and may keep values with ``ctx.save_for_backward``; ``backward(ctx, *grads)``
+    returns one gradient per positional argument of ``forward`` (None for arguments
+    that need none, see ``ctx.needs_input_grad``). Call ``YourFunction.apply(...)``.
+
+    >>> import topograd
+    >>> class Square(topograd.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 2 * x
+    >>> x = topograd.tensor([3.0], requires_grad=True)
+    >>> Square.apply(x).sum().backward()
+    >>> x.grad
+    tensor([6.], dtype=float32)
+
     Attributes set on the node by :meth:`apply`:
         next_edges: for each positional argument, ``(node_or_leaf, output_index)`` or
             None where no gradient flows.

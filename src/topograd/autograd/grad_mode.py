@@ -27,7 +27,12 @@ STATE = _State()
 
 
 def is_grad_enabled() -> bool:
-    """True when operations record the graph for backward."""
+    """True when operations record the graph for backward.
+
+    >>> import topograd
+    >>> topograd.is_grad_enabled()
+    True
+    """
     return STATE.enabled
 
 
@@ -97,8 +102,9 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
-    """Enable graph recording inside a ``with`` block or a decorated function (inside
-    ``no_grad``, say).
+    """Enable graph recording inside a ``with`` block or a decorated function.
+
+    Useful inside ``no_grad`` (a function that needs a graph, called from anywhere).
 
     >>> import topograd
     >>> x = topograd.ones(2, requires_grad=True)
@@ -111,12 +117,17 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """Set grad mode to ``mode`` for a ``with`` block (or, called bare, from now on).
+    """Set grad mode for a ``with`` block, a decorated function, or (called bare) onwards.
+
+    Args:
+        mode: True to record the graph, False not to.
 
     >>> import topograd
     >>> with topograd.set_grad_enabled(False):
     ...     topograd.is_grad_enabled()
     False
+    >>> topograd.is_grad_enabled()
+    True
     """
 
     def __new__(cls, mode: bool):

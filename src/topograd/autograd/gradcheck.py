@@ -15,7 +15,12 @@ from .engine import grad as _grad
 
 
 class GradcheckError(RuntimeError):
-    """The analytic and numerical gradients disagree."""
+    """The analytic and numerical gradients disagree.
+
+    >>> import topograd
+    >>> issubclass(topograd.autograd.GradcheckError, RuntimeError)
+    True
+    """
 
 
 def _as_inputs(inputs):

@@ -118,7 +118,8 @@ class LogSumExp(Primitive):
         ctx.kept_shape = _kept_shape(x.shape, axis)
         m = np.max(x, axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        out_k = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # a row of -inf has logsumexp -inf, as PyTorch
+            out_k = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         ctx.save_for_backward(x, out_k)
         return out_k if keepdims else _drop(out_k, axis)
 
