@@ -33,7 +33,7 @@ _NAMES = [
     "squeeze", "unsqueeze", "split", "chunk", "unbind", "matmul", "mm", "softmax",
     "log_softmax", "t", "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isnan",
     "isfinite", "all", "any", "prod", "norm", "masked_fill", "swapaxes", "pow", "neg",
-    "add", "sub", "mul", "div", "numel",
+    "add", "sub", "mul", "div", "numel", "floor_divide", "remainder", "clone", "detach",
 ]
 
 for _name in _NAMES:

@@ -144,13 +144,27 @@ class Tensor(MathMixin, ShapeMixin):
         return "cpu"
 
     def size(self, dim: int | None = None):
-        """The shape, or the length of dimension ``dim``."""
+        """The shape, or the length of dimension ``dim``.
+
+        Args:
+            dim: optional dimension (negative counts from the end).
+
+        >>> import topograd
+        >>> t = topograd.zeros(2, 3)
+        >>> t.size(), t.size(-1)
+        (topograd.Size([2, 3]), 3)
+        """
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[self._norm_dim(dim)]
 
     def numel(self) -> int:
-        """The number of elements."""
+        """The number of elements.
+
+        >>> import topograd
+        >>> topograd.zeros(2, 3).numel()
+        6
+        """
         return int(self._data.size)
 
     def element_size(self) -> int:
@@ -211,7 +225,12 @@ class Tensor(MathMixin, ShapeMixin):
         return self._data if dtype is None else self._data.astype(dtype)
 
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        >>> import topograd
+        >>> topograd.tensor([[2.5]]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
@@ -219,7 +238,12 @@ class Tensor(MathMixin, ShapeMixin):
         return self._data.reshape(()).item()
 
     def tolist(self):
-        """The values as (nested) Python lists."""
+        """The values as (nested) Python lists, or a number for a 0-d tensor.
+
+        >>> import topograd
+        >>> topograd.arange(4).reshape(2, 2).tolist()
+        [[0, 1], [2, 3]]
+        """
         return self._data.tolist()
 
     def __float__(self) -> float:
@@ -316,7 +340,15 @@ class Tensor(MathMixin, ShapeMixin):
 
     # -- graph -------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place (leaves only) and return self."""
+        """Set ``requires_grad`` in place (leaves only) and return self.
+
+        Args:
+            requires_grad: the new flag; only floating tensors can require grad.
+
+        >>> import topograd
+        >>> topograd.zeros(2).requires_grad_().requires_grad
+        True
+        """
         if not requires_grad and self._ctx is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to "
@@ -332,7 +364,13 @@ class Tensor(MathMixin, ShapeMixin):
         return self
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's values, outside the graph."""
+        """A tensor sharing this one's values, outside the graph (no grad, no node).
+
+        >>> import topograd
+        >>> y = topograd.ones(2, requires_grad=True) * 2
+        >>> y.detach().requires_grad
+        False
+        """
         return Tensor._from_array(self._data)
 
     def detach_(self) -> Tensor:
@@ -342,7 +380,13 @@ class Tensor(MathMixin, ShapeMixin):
         return self
 
     def clone(self) -> Tensor:
-        """A copy; differentiable (the gradient passes through)."""
+        """A copy with its own memory; differentiable (the gradient passes through).
+
+        >>> import topograd
+        >>> x = topograd.ones(2, requires_grad=True)
+        >>> x.clone().grad_fn is not None
+        True
+        """
         if self.requires_grad and grad_mode.STATE.enabled:
             return Add.apply(self, np.zeros((), dtype=self._data.dtype))
         return Tensor._from_array(self._data.copy())
@@ -355,11 +399,18 @@ class Tensor(MathMixin, ShapeMixin):
         """Accumulate the gradient of this tensor into the leaves' ``.grad``.
 
         Args:
-            gradient: d(out)/d(self); may be omitted for a one-element tensor (means 1).
+            gradient: d(out)/d(self), a tensor of self's shape; may be omitted for a
+                one-element tensor (it means 1).
             retain_graph: keep the graph's saved values for another backward
-                (default: ``create_graph``).
+                (default: ``create_graph``); without it a second pass raises.
             create_graph: build the graph of this derivative, for higher derivatives.
             inputs: accumulate only into these tensors.
+
+        >>> import topograd
+        >>> x = topograd.tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4.], dtype=float32)
         """
         from .autograd.engine import backward
 

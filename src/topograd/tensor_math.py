@@ -237,7 +237,15 @@ class MathMixin:
         return self**exponent
 
     def matmul(self, other):
-        """Matrix product (vectors, matrices, batched)."""
+        """Matrix product with NumPy's rules: vectors, matrices and batches (``@``).
+
+        Args:
+            other: the right operand.
+
+        >>> import topograd
+        >>> (topograd.ones(2, 3) @ topograd.ones(3)).tolist()
+        [3.0, 3.0]
+        """
         return self @ other
 
     def mm(self, other):
@@ -335,11 +343,21 @@ class MathMixin:
 
     # -- elementwise functions ---------------------------------------------------------
     def exp(self):
-        """e ** self."""
+        """e ** self; its node keeps the output, its own derivative.
+
+        >>> import topograd
+        >>> topograd.tensor([0.0]).exp().tolist()
+        [1.0]
+        """
         return E.Exp.apply(self)
 
     def log(self):
-        """Natural logarithm."""
+        """Natural logarithm.
+
+        >>> import topograd
+        >>> topograd.tensor([1.0]).log().tolist()
+        [0.0]
+        """
         return E.Log.apply(self)
 
     def sqrt(self):
@@ -363,15 +381,30 @@ class MathMixin:
         return E.Cos.apply(self)
 
     def tanh(self):
-        """Hyperbolic tangent."""
+        """Hyperbolic tangent.
+
+        >>> import topograd
+        >>> topograd.tensor([0.0]).tanh().tolist()
+        [0.0]
+        """
         return E.Tanh.apply(self)
 
     def sigmoid(self):
-        """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|."""
+        """Logistic sigmoid 1 / (1 + e^-x), stable for large |x|.
+
+        >>> import topograd
+        >>> topograd.tensor([0.0, 1000.0, -1000.0]).sigmoid().tolist()
+        [0.5, 1.0, 0.0]
+        """
         return E.Sigmoid.apply(self)
 
     def relu(self):
-        """max(x, 0)."""
+        """max(x, 0); the gradient passes where the output is positive.
+
+        >>> import topograd
+        >>> topograd.tensor([-1.0, 2.0]).relu().tolist()
+        [0.0, 2.0]
+        """
         return E.Relu.apply(self)
 
     def square(self):
@@ -383,17 +416,46 @@ class MathMixin:
         return 1.0 / self
 
     def maximum(self, other):
-        """Elementwise maximum (the max gate)."""
+        """Elementwise maximum: the max gate routes the gradient to the larger input.
+
+        Ties split the gradient evenly, as in PyTorch.
+
+        Args:
+            other: a tensor or number (broadcast).
+
+        >>> import topograd
+        >>> topograd.tensor([1.0, 5.0]).maximum(topograd.tensor([3.0, 2.0])).tolist()
+        [3.0, 5.0]
+        """
         s, o = _other(self, other)
         return _binary(E.Maximum.apply, "maximum", s, o)
 
     def minimum(self, other):
-        """Elementwise minimum."""
+        """Elementwise minimum (the gradient goes to the smaller input).
+
+        Args:
+            other: a tensor or number (broadcast).
+
+        >>> import topograd
+        >>> topograd.tensor([1.0, 5.0]).minimum(2.0).tolist()
+        [1.0, 2.0]
+        """
         s, o = _other(self, other)
         return _binary(E.Minimum.apply, "minimum", s, o)
 
     def clamp(self, min=None, max=None):
-        """Limit values to [min, max]; either bound may be None (or a tensor)."""
+        """Limit values to [min, max]; either bound may be None (or a tensor).
+
+        The gradient passes where min <= x <= max, as in PyTorch. ``clip`` is an alias.
+
+        Args:
+            min: lower bound or None.
+            max: upper bound or None.
+
+        >>> import topograd
+        >>> topograd.tensor([-2.0, 0.5, 3.0]).clamp(-1, 1).tolist()
+        [-1.0, 0.5, 1.0]
+        """
         if min is None and max is None:
             raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         if hasattr(min, "_data") or hasattr(max, "_data"):
@@ -422,17 +484,42 @@ class MathMixin:
         return where(condition, self, other)
 
     def masked_fill(self, mask, value):
-        """``value`` where ``mask`` is True, else self."""
+        """``value`` where ``mask`` is True, else self.
+
+        Args:
+            mask: a bool tensor broadcastable to self.
+            value: a number or tensor.
+
+        >>> import topograd
+        >>> topograd.ones(3).masked_fill(topograd.tensor([True, False, True]), 0.0).tolist()
+        [0.0, 1.0, 0.0]
+        """
         from .tensor import where
 
         return where(mask, value, self)
 
     def softmax(self, dim: int):
-        """Softmax along ``dim``."""
+        """Softmax along ``dim``, stable for any input.
+
+        Args:
+            dim: the dimension whose entries sum to 1.
+
+        >>> import topograd
+        >>> topograd.tensor([0.0, 0.0]).softmax(0).tolist()
+        [0.5, 0.5]
+        """
         return Softmax.apply(self, self._norm_dim(dim))
 
     def log_softmax(self, dim: int):
-        """Log-softmax along ``dim``."""
+        """Log-softmax along ``dim`` (x - logsumexp(x)), stable for any input.
+
+        Args:
+            dim: the dimension to normalize.
+
+        >>> import topograd
+        >>> round(topograd.tensor([0.0, 0.0]).log_softmax(0)[0].item(), 4)
+        -0.6931
+        """
         return LogSoftmax.apply(self, self._norm_dim(dim))
 
     # -- reductions --------------------------------------------------------------------
@@ -440,12 +527,33 @@ class MathMixin:
         return self._norm_dims(dim if axis is None else axis)
 
     def sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-        """Sum over all elements or over ``dim`` (an int or a tuple)."""
+        """Sum over all elements or over ``dim`` (an int or a tuple).
+
+        Args:
+            dim: dimensions to reduce (None: all); ``axis`` is NumPy's spelling.
+            keepdim: keep reduced dimensions as size 1; ``keepdims`` also accepted.
+            dtype: optional dtype to cast to first.
+
+        >>> import topograd
+        >>> x = topograd.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> x.sum().item(), x.sum(1).tolist(), x.sum(axis=0, keepdims=True).shape
+        (10.0, [3.0, 7.0], topograd.Size([1, 2]))
+        """
         t = self if dtype is None else self.type(dtype)
         return R.Sum.apply(t, self._axes(dim, axis), bool(keepdim or keepdims))
 
     def mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None, dtype=None):
-        """Mean over all elements or over ``dim``."""
+        """Mean over all elements or over ``dim`` (floating tensors).
+
+        Args:
+            dim: dimensions to reduce (None: all); ``axis`` is NumPy's spelling.
+            keepdim: keep reduced dimensions as size 1; ``keepdims`` also accepted.
+            dtype: optional dtype to cast to first.
+
+        >>> import topograd
+        >>> topograd.tensor([[1.0, 2.0], [3.0, 4.0]]).mean(0).tolist()
+        [2.0, 3.0]
+        """
         t = self if dtype is None else self.type(dtype)
         if t._data.dtype.kind not in "fc":
             raise RuntimeError(
@@ -456,7 +564,19 @@ class MathMixin:
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None):
-        """Variance; ``correction=1`` (the default, Bessel's) divides by n - 1."""
+        """Variance over all elements or over ``dim``.
+
+        Args:
+            dim: dimensions to reduce (None: all); ``axis`` is NumPy's spelling.
+            unbiased: PyTorch's old flag: False means ``correction=0``.
+            keepdim: keep reduced dimensions as size 1.
+            correction: subtracted from the count: 1 (Bessel's, the default) or 0.
+
+        >>> import topograd
+        >>> x = topograd.tensor([1.0, 2.0, 3.0, 4.0])
+        >>> round(x.var().item(), 4), x.var(correction=0).item()
+        (1.6667, 1.25)
+        """
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         axes = self._axes(dim, axis)
@@ -467,12 +587,26 @@ class MathMixin:
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None):
-        """Standard deviation (square root of :meth:`var`)."""
+        """Standard deviation, the square root of :meth:`var` (same arguments).
+
+        >>> import topograd
+        >>> topograd.tensor([1.0, 3.0]).std(correction=0).item()
+        1.0
+        """
         return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
                         keepdims=keepdims).sqrt()
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
-        """log(sum(exp(self))) over ``dim``, computed stably."""
+        """log(sum(exp(self))) over ``dim``, computed stably (shifted by the max).
+
+        Args:
+            dim: dimensions to reduce (None: all); ``axis`` is NumPy's spelling.
+            keepdim: keep reduced dimensions as size 1.
+
+        >>> import topograd
+        >>> round(topograd.tensor([1000.0, 1000.0]).logsumexp(0).item(), 3)
+        1000.693
+        """
         return R.LogSumExp.apply(self, self._axes(dim, axis), bool(keepdim or keepdims))
 
     def amax(self, dim=None, keepdim=False):
@@ -531,7 +665,19 @@ class MathMixin:
         return MaxResult(values, Tensor._from_array(idx.astype(np.int64, copy=False)))
 
     def argmax(self, dim=None, keepdim=False):
-        """Index of the maximum (over the flattened tensor when ``dim`` is None)."""
+        """Index of the maximum (over the flattened tensor when ``dim`` is None).
+
+        Args:
+            dim: optional dimension.
+            keepdim: keep ``dim`` as size 1.
+
+        Returns:
+            An int64 tensor (not differentiable).
+
+        >>> import topograd
+        >>> topograd.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(1).tolist()
+        [1, 0]
+        """
         return self._arg(np.argmax, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
@@ -646,7 +792,19 @@ class MathMixin:
         return self._inplace(type(self).__truediv__, other)
 
     def add_(self, other, alpha=1):
-        """In-place self += alpha * other."""
+        """In-place self += alpha * other.
+
+        Refused on a leaf that requires grad unless under ``no_grad`` (as optimizers
+        update); on a value backward still needs, backward later raises.
+
+        Args:
+            other: a tensor or number.
+            alpha: multiplier of ``other``.
+
+        >>> import topograd
+        >>> topograd.ones(2).add_(topograd.ones(2), alpha=2).tolist()
+        [3.0, 3.0]
+        """
         return self._inplace(lambda s, o: s.add(o, alpha), other)
 
     def sub_(self, other, alpha=1):
@@ -666,7 +824,12 @@ class MathMixin:
         return self._inplace(lambda s: s.clamp(min, max))
 
     def zero_(self):
-        """Fill with zeros, in place."""
+        """Fill with zeros, in place (``p.grad.zero_()``).
+
+        >>> import topograd
+        >>> topograd.ones(2).zero_().tolist()
+        [0.0, 0.0]
+        """
         return self.fill_(0)
 
     def fill_(self, value):

@@ -69,7 +69,18 @@ class ShapeMixin:
 
     # -- reshaping ---------------------------------------------------------------------
     def reshape(self, *shape):
-        """The same values in another shape (one dimension may be -1)."""
+        """The same values in another shape (one dimension may be -1); ``view`` too.
+
+        Args:
+            *shape: the new shape, as ints or one tuple/list.
+
+        Returns:
+            A tensor sharing memory where NumPy can; the gradient is reshaped back.
+
+        >>> import topograd
+        >>> topograd.arange(6).reshape(2, -1).shape
+        topograd.Size([2, 3])
+        """
         shape = _shape_arg(shape)
         try:
             target = _resolve_shape(self._data.size, shape)
@@ -90,7 +101,16 @@ class ShapeMixin:
     reshape_as = view_as
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
-        """Merge dimensions ``start_dim``..``end_dim`` into one."""
+        """Merge dimensions ``start_dim``..``end_dim`` into one.
+
+        Args:
+            start_dim: the first dimension to merge.
+            end_dim: the last one (inclusive; negative counts from the end).
+
+        >>> import topograd
+        >>> topograd.zeros(2, 3, 4).flatten(1).shape
+        topograd.Size([2, 12])
+        """
         shape = self._data.shape
         if not shape:
             return self.reshape(1)
@@ -109,7 +129,15 @@ class ShapeMixin:
         return self.reshape(shape[:d] + tuple(sizes) + shape[d + 1:])
 
     def squeeze(self, dim=None):
-        """Remove size-1 dimensions (all, or just ``dim``)."""
+        """Remove size-1 dimensions (all, or those in ``dim``).
+
+        Args:
+            dim: optional dimension or tuple of dimensions; others are left alone.
+
+        >>> import topograd
+        >>> topograd.zeros(1, 3, 1).squeeze(0).shape
+        topograd.Size([3, 1])
+        """
         shape = self._data.shape
         if dim is None:
             new = tuple(s for s in shape if s != 1)
@@ -119,14 +147,30 @@ class ShapeMixin:
         return self.reshape(new)
 
     def unsqueeze(self, dim: int):
-        """Insert a size-1 dimension at ``dim``."""
+        """Insert a size-1 dimension at ``dim``.
+
+        Args:
+            dim: the position in the result (-1 appends).
+
+        >>> import topograd
+        >>> topograd.zeros(3).unsqueeze(0).shape
+        topograd.Size([1, 3])
+        """
         d = self._norm_dim(dim, self._data.ndim + 1)
         shape = self._data.shape
         return self.reshape(shape[:d] + (1,) + shape[d:])
 
     # -- axes --------------------------------------------------------------------------
     def permute(self, *dims):
-        """Reorder dimensions."""
+        """Reorder dimensions.
+
+        Args:
+            *dims: a permutation of the dimensions (negative values allowed).
+
+        >>> import topograd
+        >>> topograd.zeros(2, 3, 4).permute(2, 0, 1).shape
+        topograd.Size([4, 2, 3])
+        """
         dims = _shape_arg(dims)
         nd = self._data.ndim
         if len(dims) != nd:
@@ -143,7 +187,16 @@ class ShapeMixin:
         return Permute.apply(self, axes)
 
     def transpose(self, dim0: int = 0, dim1: int = 1):
-        """Swap two dimensions."""
+        """Swap two dimensions.
+
+        Args:
+            dim0: one dimension.
+            dim1: the other.
+
+        >>> import topograd
+        >>> topograd.zeros(2, 3).transpose(0, 1).shape
+        topograd.Size([3, 2])
+        """
         nd = self._data.ndim
         a, b = self._norm_dim(dim0), self._norm_dim(dim1)
         if nd < 2 or a == b:
@@ -174,7 +227,18 @@ class ShapeMixin:
         return self.transpose(-2, -1)
 
     def expand(self, *sizes):
-        """Broadcast to a larger shape without copying (-1 keeps a dimension)."""
+        """Broadcast to a larger shape without copying (-1 keeps a dimension).
+
+        Args:
+            *sizes: the target shape; new dimensions go in front.
+
+        Returns:
+            A read-only view; backward sums the gradient back to this shape.
+
+        >>> import topograd
+        >>> topograd.tensor([[1.0], [2.0]]).expand(-1, 3).tolist()
+        [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+        """
         sizes = _shape_arg(sizes)
         shape = self._data.shape
         lead = len(sizes) - len(shape)
@@ -209,8 +273,21 @@ class ShapeMixin:
     broadcast_to = expand
 
     def repeat(self, *sizes):
-        """Tile the tensor ``sizes`` times along each dimension."""
+        """Tile the tensor ``sizes`` times along each dimension (as ``np.tile``).
+
+        Args:
+            *sizes: repeats per dimension; at least as many as the tensor has.
+
+        >>> import topograd
+        >>> topograd.tensor([1.0, 2.0]).repeat(2).tolist()
+        [1.0, 2.0, 1.0, 2.0]
+        """
         sizes = _shape_arg(sizes)
+        if len(sizes) < self._data.ndim:
+            raise RuntimeError(
+                f"Number of dimensions of repeat dims ({len(sizes)}) can not be smaller than "
+                f"number of dimensions of tensor ({self._data.ndim})"
+            )
         t = self.reshape((1,) * (len(sizes) - self._data.ndim) + self._data.shape)
         shape = t._data.shape
         inter = []
@@ -222,11 +299,24 @@ class ShapeMixin:
 
     # -- splitting ---------------------------------------------------------------------
     def split(self, split_size_or_sections, dim: int = 0):
-        """Split into pieces of a given size (the last may be smaller) or given sizes."""
+        """Split into pieces of a given size (the last may be smaller) or of given sizes.
+
+        Args:
+            split_size_or_sections: an int size, or a list of sizes summing to the
+                dimension's length.
+            dim: the dimension to split.
+
+        Returns:
+            A tuple of tensors (views; each passes its gradient back).
+
+        >>> import topograd
+        >>> [p.tolist() for p in topograd.arange(5).split(2)]
+        [[0, 1], [2, 3], [4]]
+        """
         d = self._norm_dim(dim)
         n = self._data.shape[d]
-        if isinstance(split_size_or_sections, int):
-            step = split_size_or_sections
+        if isinstance(split_size_or_sections, (int, np.integer)):
+            step = int(split_size_or_sections)
             if step <= 0:
                 raise ValueError(f"split expects a positive split_size, found {step}")
             sizes = [min(step, n - i) for i in range(0, n, step)] or [0]
@@ -245,7 +335,16 @@ class ShapeMixin:
         return tuple(out)
 
     def chunk(self, chunks: int, dim: int = 0):
-        """Split into ``chunks`` pieces of (nearly) equal size."""
+        """Split into ``chunks`` pieces of (nearly) equal size, as PyTorch does.
+
+        Args:
+            chunks: how many pieces at most.
+            dim: the dimension to split.
+
+        >>> import topograd
+        >>> [p.shape[0] for p in topograd.zeros(5).chunk(3)]
+        [2, 2, 1]
+        """
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         d = self._norm_dim(dim)
