@@ -222,7 +222,8 @@ class Tensor(MathMixin, ShapeMixin):
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return arr.copy() if copy and arr is self._data else arr
 
     def item(self):
         """The value of a one-element tensor as a Python number.

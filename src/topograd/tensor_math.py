@@ -101,29 +101,56 @@ class MathMixin:
     __slots__ = ()
 
     # -- arithmetic operators ----------------------------------------------------------
+    # The six operators below skip _other() when both operands are tensors of one dtype
+    # or the other is a Python float meeting a float tensor: the common case, and per-op
+    # overhead is what small-tensor code pays for.
     def __add__(self, other):
-        s, o = _other(self, other)
-        return _binary(_Add, "add", s, o)
+        if type(other) is not Tensor or other._data.dtype is not self._data.dtype:
+            if type(other) is not float or self._data.dtype.kind != "f":
+                self, other = _other(self, other)
+        try:
+            return _Add(self, other)
+        except ValueError:
+            _broadcast_error("add", self, other)
+            raise
 
     def __radd__(self, other):
         s, o = _other(self, other)
         return _binary(_Add, "add", o, s)
 
     def __sub__(self, other):
-        s, o = _other(self, other)
-        return _binary(_Sub, "sub", s, o)
+        if type(other) is not Tensor or other._data.dtype is not self._data.dtype:
+            if type(other) is not float or self._data.dtype.kind != "f":
+                self, other = _other(self, other)
+        try:
+            return _Sub(self, other)
+        except ValueError:
+            _broadcast_error("sub", self, other)
+            raise
 
     def __rsub__(self, other):
         s, o = _other(self, other)
         return _binary(_Sub, "sub", o, s)
 
     def __mul__(self, other):
-        s, o = _other(self, other)
-        return _binary(_Mul, "mul", s, o)
+        if type(other) is not Tensor or other._data.dtype is not self._data.dtype:
+            if type(other) is not float or self._data.dtype.kind != "f":
+                self, other = _other(self, other)
+        try:
+            return _Mul(self, other)
+        except ValueError:
+            _broadcast_error("mul", self, other)
+            raise
 
     def __rmul__(self, other):
-        s, o = _other(self, other)
-        return _binary(_Mul, "mul", o, s)
+        if type(other) is not float or self._data.dtype.kind != "f":
+            s, o = _other(self, other)
+            return _binary(_Mul, "mul", o, s)
+        try:
+            return _Mul(other, self)
+        except ValueError:
+            _broadcast_error("mul", other, self)
+            raise
 
     def __truediv__(self, other):
         s, o = _other(self, other)

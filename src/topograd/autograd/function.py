@@ -177,15 +177,26 @@ class Function:
         ctx.in_shapes = shapes
         ctx._versions = None
         ctx._out_pos = -1
-        if type(out) is not np.ndarray and type(out) is not tuple:
+        if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                outs = tuple(_wrap(o, ctx, i) for i, o in enumerate(out))
+                ctx.out_shapes = [o._data.shape for o in outs]
+                if ctx.saved:
+                    ctx._track_saved(args, outs)
+                return outs
             out = ctx._as_array_output(out)
-        if type(out) is tuple:
-            outs = tuple(_wrap(o, ctx, i) for i, o in enumerate(out))
-            ctx.out_shapes = [o._data.shape for o in outs]
-            if ctx.saved:
-                ctx._track_saved(args, outs)
-            return outs
-        first = _wrap(out, ctx, 0)
+        # _wrap(out, ctx, 0), inlined: this runs once per recorded op
+        first = Tensor.__new__(Tensor)
+        first._data = out
+        first.grad = None
+        first._out_idx = 0
+        first._vc = 0
+        if out.dtype.kind in "fc":
+            first._ctx = ctx
+            first.requires_grad = True
+        else:
+            first._ctx = None
+            first.requires_grad = False
         ctx.out_shapes = (out.shape,)
         if ctx.saved:
             ctx._track_saved(args, (first,))
