@@ -208,3 +208,28 @@ def test_spiral_linear_fails_mlp_succeeds():
                                        metrics=["accuracy"], verbose=0)["accuracy"]
     assert results["linear"] < 0.60
     assert results["mlp"] >= 0.98
+
+
+def test_validation_freq_counts_absolute_epochs(blobs, make_model):
+    x, y = blobs
+    model, loss, opt = make_model()
+    val_epochs = []
+    probe = LambdaCallback(on_epoch_end=lambda e, logs: "val_loss" in logs and
+                           val_epochs.append(e))
+    h = train.fit(model, loss, opt, x, y, epochs=5, initial_epoch=1, validation_freq=2,
+                  validation_data=(x, y), verbose=0, callbacks=[probe])
+    assert val_epochs == [1, 3] and h.epoch == [1, 2, 3, 4]
+    assert len(h.history["val_loss"]) == 2 and len(h.history["loss"]) == 4
+
+
+def test_auto_verbose_in_a_notebook(monkeypatch):
+    import sys
+    import types
+
+    from topograd.train.progress import resolve_verbose
+
+    assert resolve_verbose("auto", io.StringIO()) == 2
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    assert resolve_verbose("auto") == 1  # Jupyter's stdout redraws \r lines
+    p = Progress(verbose=1)
+    assert p.dynamic and not p.use_rich

@@ -272,6 +272,9 @@ class Trainer:
             cbs.on_train_begin()
             try:
                 for epoch in range(self.initial_epoch, epochs):
+                    if guard.hit:  # Ctrl-C during the last validation or epoch end
+                        self.interrupted = True
+                        break
                     for m in metrics:
                         m.reset_state()
                     self.set_training(True)
@@ -303,8 +306,7 @@ class Trainer:
                     if seen == 0:
                         raise ValueError("fit: the data produced no batches this epoch")
                     logs = batch_logs()
-                    if val_src is not None and (epoch + 1 - self.initial_epoch) % \
-                            validation_freq == 0:
+                    if val_src is not None and (epoch + 1) % validation_freq == 0:
                         val = self._test_loop(val_src, cbs)
                         logs.update({"val_" + k: v for k, v in val.items()})
                     if progress:

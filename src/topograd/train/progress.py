@@ -30,14 +30,15 @@ __all__ = ["Progress", "resolve_verbose", "format_logs", "format_time_per_step"]
 def resolve_verbose(verbose, file=None) -> int:
     """Turn ``verbose`` (0, 1, 2 or ``"auto"``) into 0, 1 or 2.
 
-    ``"auto"`` is 1 (live bar) when the output is a terminal, else 2 (one line per epoch).
+    ``"auto"`` is 1 (live bar) when the output is a terminal or a Jupyter notebook, else 2
+    (one line per epoch).
 
     >>> resolve_verbose(0), resolve_verbose(2)
     (0, 2)
     """
     if verbose == "auto" or verbose is None:
         stream = file if file is not None else sys.stdout
-        return 1 if _isatty(stream) else 2
+        return 1 if _isatty(stream) or _in_notebook(stream) else 2
     if isinstance(verbose, bool) or verbose not in (0, 1, 2):
         raise ValueError(f"verbose expected 0, 1, 2 or 'auto', found {verbose!r}")
     return int(verbose)
@@ -48,6 +49,11 @@ def _isatty(stream) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
+
+
+def _in_notebook(stream) -> bool:
+    """A Jupyter kernel's stdout: it redraws ``\\r`` lines (but is no terminal for rich)."""
+    return "ipykernel" in sys.modules and stream is sys.stdout and not _isatty(stream)
 
 
 def format_time_per_step(seconds: float, unit: str = "step") -> str:
@@ -121,10 +127,10 @@ class Progress:
         self._file = file
         self.interval = interval
         stream = self.file
-        self.dynamic = verbose == 1 and (_isatty(stream) if force_terminal is None
-                                         else force_terminal)
+        tty = _isatty(stream) if force_terminal is None else force_terminal
+        self.dynamic = verbose == 1 and (tty or _in_notebook(stream))
         if use_rich is None:
-            use_rich = self.dynamic and _has_rich()
+            use_rich = tty and _has_rich()  # in a notebook: plain \r lines, as Keras
         self.use_rich = bool(use_rich) and self.dynamic
         self.force_terminal = force_terminal
         self._live = None
