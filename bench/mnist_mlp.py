@@ -49,6 +49,7 @@ import math
 import os
 import platform
 import shlex
+import signal
 import statistics
 import subprocess
 import sys
@@ -195,15 +196,16 @@ def worker(args) -> dict:
 
         profiler = cProfile.Profile()
         profiler.enable()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     loss, acc = model.train_epoch(x_used, y_used, labels_used, bs, rng)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     if profiler is not None:
         profiler.disable()
         out = Path(args.profile)
         out.mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(out / f"{impl}-bs{bs}.prof")
-    res.update(epoch_s=elapsed * full_steps / steps, measured_s=elapsed, steps=steps,
+    res.update(epoch_s=elapsed * full_steps / steps, measured_s=elapsed,
+               cpu_s=cpu * full_steps / steps, steps=steps,
                full_steps=full_steps, peak_mib=mem.peak_mib(), mem_method=mem.method,
                loss=loss, acc=acc)
 
@@ -247,6 +249,13 @@ def _run_worker(impl: str, bs: int, args, data_dir: str) -> dict:
             "failed": f"exit {proc.returncode}:\n      " + "\n      ".join(tail)}
 
 
+def _loadavg() -> str:
+    try:
+        return "/".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def _fmt_ratio(a, b) -> str:
     return "-" if a is None or b is None else f"{a / b:.2f}x"
 
@@ -263,7 +272,7 @@ def _report(results: dict, impls, batch_sizes, args) -> list[str]:
         rows = {impl: results[(bs, impl)] for impl in impls}
         ok = {impl: [r for r in runs if "epoch_s" in r] for impl, runs in rows.items()}
         med = {impl: {k: _median_of(runs, k) for k in
-                      ("epoch_s", "peak_mib", "predict_s", "predict_ref_s", "loss", "acc",
+                      ("epoch_s", "cpu_s", "peak_mib", "predict_s", "predict_ref_s", "loss", "acc",
                        "predict_maxdiff")} for impl, runs in ok.items()}
         any_run = next((r for runs in ok.values() for r in runs), None)
         steps = f"{any_run['full_steps']} steps/epoch" if any_run else ""
@@ -273,7 +282,7 @@ def _report(results: dict, impls, batch_sizes, args) -> list[str]:
         lines.append("")
         lines.append(f"batch {bs} ({steps}{extra}), median of {args.repeats} "
                      f"repeat{'s' if args.repeats != 1 else ''}:")
-        lines.append(f"  {'impl':<15}{'s/epoch':>8}  {'min-max':>11}{'peak MiB':>10}"
+        lines.append(f"  {'impl':<15}{'s/epoch':>8}  {'min-max':>11}{'cpu s':>7}{'peak MiB':>10}"
                      f"{'xNumPy':>8}{'xtorch':>8}{'predict s':>11}{'xNumPy fwd':>11}"
                      f"{'loss':>8}{'acc':>7}")
         base = med.get("numpy", {}).get("epoch_s")
@@ -289,7 +298,7 @@ def _report(results: dict, impls, batch_sizes, args) -> list[str]:
             times = [r["epoch_s"] for r in ok[impl]]
             lines.append(
                 f"  {impl:<15}{m['epoch_s']:>8.3f}  {min(times):>5.2f}-{max(times):<5.2f}"
-                f"{m['peak_mib']:>10.1f}{_fmt_ratio(m['epoch_s'], base):>8}"
+                f"{m['cpu_s']:>7.2f}{m['peak_mib']:>10.1f}{_fmt_ratio(m['epoch_s'], base):>8}"
                 f"{_fmt_ratio(m['epoch_s'], tref):>8}{m['predict_s']:>11.4f}"
                 f"{_fmt_ratio(m['predict_s'], m['predict_ref_s']):>11}"
                 f"{m['loss']:>8.4f}{m['acc']:>7.4f}")
@@ -384,12 +393,15 @@ def main(argv=None) -> int:
     impls = [i for i in IMPL_ORDER if i in impls]
     kind = args.data or ("mnist" if find_mnist() is not None else "random")
 
+    # SIGTERM unwinds like Ctrl-C, so the temporary data folder is removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     out = ["$ " + shlex.join(["python", *sys.argv])]
     with tempfile.TemporaryDirectory(prefix="topograd-bench-") as data_dir:
         what = prepare_data(kind, args.n_train, args.n_test, args.seed, Path(data_dir))
         out.append(f"data: {what}")
         out.append(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}, NumPy {np.__version__}")
+                   f"{platform.python_version()}, NumPy {np.__version__}; load average "
+                   f"at start {_loadavg()}")
         print("\n".join(out), flush=True)
         results = {(bs, impl): [] for bs in batch_sizes for impl in impls}
         skipped = {}  # an implementation that cannot be imported is tried once
@@ -409,7 +421,7 @@ def main(argv=None) -> int:
                     if "skipped" in res:
                         skipped[impl] = res
 
-    lines = []
+    lines = [f"load average at end {_loadavg()} (other work on the machine inflates times)"]
     done = [r for runs in results.values() for r in runs if "epoch_s" in r]
     blas = next((r["blas"] for r in done if "blas" in r), "?")
     torch_run = next((r for r in done if r["impl"] == "torch"), None)
