@@ -239,3 +239,22 @@ def test_fit_on_a_dataloader_builds_lazily():
     assert m.built and m._trainer.fused and "val_accuracy" in h.history
     assert m.predict(loader, verbose=0).shape == (96, 3)
     assert set(m.evaluate(loader, verbose=0, return_dict=True)) == {"accuracy", "loss"}
+
+
+def test_frozen_layers_keep_their_weights():
+    x, y = toy()
+    m = models.Sequential([layers.Dense(8, activation="relu", input_shape=(6,)),
+                           layers.Dense(3, activation="softmax")])
+    m.layers[0].trainable = False
+    assert m.layers[0].trainable_weights == [] and len(m.trainable_weights) == 2
+    m.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    before = m.get_weights()
+    m.fit(x, y, epochs=1, verbose=0)
+    after = m.get_weights()
+    np.testing.assert_array_equal(before[0], after[0])
+    assert not np.array_equal(before[2], after[2])
+    frozen = layers.Dense(2, trainable=False)
+    frozen(np.ones((1, 3), np.float32))
+    assert not frozen.kernel.requires_grad
+    m.trainable = False
+    assert m.trainable_weights == [] and not m.layers[1].trainable

@@ -174,3 +174,35 @@ def test_sigkill_at_a_random_moment_from_outside(tmp_path, reference):
     assert not out.exists()
     _run("keras", tmp_path / "b", out)
     _assert_same(reference("keras"), _result(out))
+
+
+def test_resume_in_process_with_batchnorm_dropout_and_plateau(tmp_path):
+    import topograd
+    from topograd import nn, optim
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 6)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+
+    def run(backup_dir, interrupt_at=None):
+        topograd.manual_seed(1)
+        model = nn.Sequential(nn.Linear(6, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2),
+                              nn.Linear(16, 2))
+        opt = optim.Adam(model.parameters(), lr=0.01)
+
+        def stop(epoch, logs):
+            if epoch == interrupt_at:
+                raise KeyboardInterrupt
+
+        h = train.fit(model, nn.CrossEntropyLoss(), opt, x, y, epochs=5, batch_size=32,
+                      verbose=0, callbacks=[train.ReduceLROnPlateau("loss", 0.5, patience=0),
+                                            LambdaCallback(on_epoch_end=stop),
+                                            BackupAndRestore(backup_dir)])
+        return model, h
+
+    ref, h_ref = run(tmp_path / "a")
+    run(tmp_path / "b", interrupt_at=2)
+    resumed, h = run(tmp_path / "b")
+    assert h.history == h_ref.history and h.epoch == [0, 1, 2, 3, 4]
+    for (k, a), b in zip(ref.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)

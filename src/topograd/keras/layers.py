@@ -83,7 +83,7 @@ class Layer(Module):
             raise NotImplementedError("the Keras face computes in float32 only")
         self.name = name or unique_name(snake_case(type(self).__name__))
         self.built = False
-        self.trainable = trainable
+        self._trainable = bool(trainable)
         self.input_shape_declared = _shape_arg(input_shape, batch_input_shape, input_dim,
                                                type(self).__name__)
         self.build_shape = None
@@ -104,9 +104,8 @@ class Layer(Module):
             self.build(input_shape)
             self.built = True
             self.build_shape = input_shape
-            if not self.trainable:
-                for p in self.parameters():
-                    p.requires_grad = False
+            if not self._trainable:
+                self.trainable = False
         self.output_shape_ = tuple(self.compute_output_shape(input_shape))
         return self.output_shape_
 
@@ -132,6 +131,20 @@ class Layer(Module):
         return self.call(x, **kwargs)
 
     # -- weights ---------------------------------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """Whether the optimizer updates the weights; set False to freeze them (then compile)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for m in self.modules():
+            if isinstance(m, Layer) and m is not self:
+                m._trainable = bool(value)
+        for p in self.parameters():
+            p.requires_grad = bool(value)
+
     @property
     def weights(self) -> list:
         """All weights (trainable first within each layer, then non-trainable)."""

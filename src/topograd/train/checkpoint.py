@@ -109,15 +109,20 @@ def load_model_state(model, state: dict) -> None:
         t._bump_version()
 
 
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    # np.ascontiguousarray would turn 0-d arrays (BatchNorm's num_batches_tracked) into 1-d
+    return a if a.flags.c_contiguous else a.copy(order="C")
+
+
 # -- JSON encoding of nested state (optimizer state_dicts) with the arrays kept aside ------
 def _encode(obj, arrays: dict, prefix: str):
     if hasattr(obj, "_data") and isinstance(getattr(obj, "_data", None), np.ndarray):
         key = f"{prefix}{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj._data)
+        arrays[key] = _contiguous(obj._data)
         return {"__tensor__": key}
     if isinstance(obj, np.ndarray):
         key = f"{prefix}{len(arrays)}"
-        arrays[key] = np.ascontiguousarray(obj)
+        arrays[key] = _contiguous(obj)
         return {"__array__": key}
     if isinstance(obj, np.generic):
         key = f"{prefix}{len(arrays)}"
@@ -180,7 +185,7 @@ def save_checkpoint(path, model=None, optimizer=None, extra: dict | None = None)
     if model is not None:
         weights = model_state(model)
         for k, v in weights.items():
-            arrays[f"model.{k}"] = np.ascontiguousarray(v)
+            arrays[f"model.{k}"] = _contiguous(v)
         meta["model_keys"] = list(weights)
     if optimizer is not None:
         meta["optimizer"] = _encode(optimizer.state_dict(), arrays, "optimizer.")
