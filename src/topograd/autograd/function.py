@@ -70,7 +70,7 @@ class Function:
     Attributes set on the node by :meth:`apply`:
         next_edges: for each positional argument, ``(node_or_leaf, output_index)`` or
             None where no gradient flows.
-        in_shapes: each argument's shape (None for arguments that are not Tensors).
+        in_shapes: a tuple, each argument's shape (None for arguments that are not Tensors).
         needs_input_grad: for each argument, whether it needs a gradient.
         saved: what ``forward`` passed to ``save_for_backward``.
     """
@@ -174,7 +174,7 @@ class Function:
                 shapes.append(None)  # not a tensor: no shape, no gradient
             edges.append(None)
         ctx.next_edges = edges
-        ctx.in_shapes = shapes
+        ctx.in_shapes = tuple(shapes)  # a tuple of shapes leaves the GC's lists; a list never does
         ctx._versions = None
         ctx._out_pos = -1
         if type(out) is not np.ndarray:
