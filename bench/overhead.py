@@ -14,7 +14,8 @@ Usage::
 Repeats alternate between the libraries and each starts after ``gc.collect()``; the
 table shows the median over repeats (and the minimum) in microseconds per op. The garbage
 collector stays on during timing, as it is for users, so allocations that the collector
-must track show up in the numbers.
+must track show up in the numbers. A longer chain keeps more nodes alive, and the
+collector's full passes then cost more per op: compare ``--ops 3000`` with ``--ops 30000``.
 """
 
 from __future__ import annotations
