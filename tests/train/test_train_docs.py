@@ -13,8 +13,11 @@ import topograd.keras as keras
 import topograd.train as train
 
 MODULES = ["topograd.train", "topograd.train.loop", "topograd.train.callbacks",
-           "topograd.train.checkpoint", "topograd.train.metrics", "topograd.train.progress",
+           "topograd.train.checkpoint", "topograd.train.monitor", "topograd.train.saving",
+           "topograd.train.functional", "topograd.train.interrupt", "topograd.train.metrics",
+           "topograd.train.progress",
            "topograd.train.data", "topograd.keras", "topograd.keras.models",
+           "topograd.keras.trainer",
            "topograd.keras.layers", "topograd.keras.activations", "topograd.keras.initializers",
            "topograd.keras.losses", "topograd.keras.metrics", "topograd.keras.optimizers",
            "topograd.keras.schedules", "topograd.keras.regularizers", "topograd.keras.utils",

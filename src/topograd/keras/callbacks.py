@@ -9,14 +9,12 @@ from topograd.train.callbacks import (
     Callback,
     CallbackList,
     CSVLogger,
-    EarlyStopping,
     History,
     LambdaCallback,
-    LearningRateScheduler,
-    ReduceLROnPlateau,
     TerminateOnNaN,
 )
-from topograd.train.checkpoint import BackupAndRestore, ModelCheckpoint
+from topograd.train.monitor import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau
+from topograd.train.saving import BackupAndRestore, ModelCheckpoint
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
            "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",

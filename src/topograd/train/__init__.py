@@ -17,32 +17,17 @@ True
 """
 
 from . import metrics
-from .callbacks import (
-    Callback,
-    CallbackList,
-    CSVLogger,
-    EarlyStopping,
-    History,
-    LambdaCallback,
-    LearningRateScheduler,
-    ReduceLROnPlateau,
-    TerminateOnNaN,
-    get_lr,
-    set_lr,
-)
-from .checkpoint import (
-    BackupAndRestore,
-    ModelCheckpoint,
-    load_checkpoint,
-    load_model_state,
-    model_state,
-    save_checkpoint,
-)
-from .loop import Trainer, evaluate, fit, predict
+from .callbacks import Callback, CallbackList, CSVLogger, History, LambdaCallback, TerminateOnNaN
+from .checkpoint import load_checkpoint, load_model_state, model_state, save_checkpoint
+from .functional import evaluate, fit, predict
+from .interrupt import SigintGuard
+from .loop import Trainer
+from .monitor import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, get_lr, set_lr
 from .progress import Progress
+from .saving import BackupAndRestore, ModelCheckpoint
 
 __all__ = [
-    "Trainer", "fit", "evaluate", "predict", "metrics", "Progress",
+    "Trainer", "fit", "evaluate", "predict", "metrics", "Progress", "SigintGuard",
     "Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN", "EarlyStopping",
     "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "ModelCheckpoint",
     "BackupAndRestore", "save_checkpoint", "load_checkpoint", "model_state",

@@ -3,8 +3,8 @@
 :class:`Trainer` holds a model, a loss and an optimizer. Its ``train_step`` /
 ``test_step`` / ``predict_step`` do the work of one batch (override them to change what a
 step does; the Keras face does); :meth:`Trainer.fit` runs epochs of steps with callbacks,
-validation, progress display and Ctrl-C handling. :func:`fit`, :func:`evaluate` and
-:func:`predict` are the PyTorch-style one-call forms.
+validation, progress display and Ctrl-C handling. ``topograd.train.fit``, ``evaluate`` and
+``predict`` (:mod:`topograd.train.functional`) are the PyTorch-style one-call forms.
 
 >>> import numpy as np, topograd
 >>> from topograd import nn, optim, train
@@ -20,18 +20,17 @@ validation, progress display and Ctrl-C handling. :func:`fit`, :func:`evaluate` 
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 
 import numpy as np
 
 from . import metrics as metrics_mod
 from .callbacks import Callback, CallbackList, History
 from .data import ArrayBatches, as_array, as_source, check_finite, split_validation
+from .interrupt import SigintGuard
 from .progress import Progress, resolve_verbose
 
-__all__ = ["Trainer", "fit", "evaluate", "predict"]
+__all__ = ["Trainer"]
 
 
 def _tensor(a):
@@ -48,33 +47,6 @@ def _array(a):
 
 def _batch_len(x) -> int:
     return len(x) if not isinstance(x, (tuple, list)) else len(x[0])
-
-
-class _SigintGuard:
-    """During fit, the first Ctrl-C asks to stop after the current batch; a second stops now."""
-
-    def __init__(self) -> None:
-        self.hit = False
-        self._old = None
-
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._old = signal.signal(signal.SIGINT, self._handler)
-        return self
-
-    def _handler(self, signum, frame):
-        if self.hit:
-            raise KeyboardInterrupt
-        self.hit = True
-        print("\nInterrupt received: stopping after the current batch (press Ctrl-C again to "
-              "stop at once).", file=sys.stderr, flush=True)
-
-    def __exit__(self, *exc):
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
-            self._old = None
-        return False
 
 
 class Trainer:
@@ -268,7 +240,7 @@ class Trainer:
         def batch_logs():
             return _logs(loss_sum, seen, metrics)
 
-        with _SigintGuard() as guard:
+        with SigintGuard() as guard:
             cbs.on_train_begin()
             try:
                 for epoch in range(self.initial_epoch, epochs):
@@ -476,68 +448,3 @@ def _unpack_validation(data):
         raise ValueError(f"validation_data expected (x_val, y_val), found a "
                          f"{type(data).__name__} of {len(data)} items")
     return data, None
-
-
-def fit(model, loss_fn, optimizer, x, y=None, *, metrics=None, **kwargs) -> History:
-    """Train ``model`` with ``loss_fn`` and ``optimizer``: the PyTorch-style one-call loop.
-
-    Args:
-        model: an ``nn.Module`` (or any callable with ``train()``/``parameters()``).
-        loss_fn: ``loss_fn(output, target)`` -> scalar Tensor, e.g. ``nn.CrossEntropyLoss()``.
-        optimizer: e.g. ``optim.Adam(model.parameters())``.
-        x, y: arrays/Tensors, or a DataLoader of ``(x, y)`` batches as ``x``.
-        metrics: names (``"accuracy"``, ...), Metric objects or functions.
-        **kwargs: :meth:`Trainer.fit`'s options (``epochs``, ``batch_size``,
-            ``callbacks``, ``validation_data``, ``verbose``, ...).
-
-    Returns:
-        The :class:`History`.
-
-    >>> import numpy as np, topograd
-    >>> from topograd import nn, optim, train
-    >>> model = nn.Linear(4, 3)
-    >>> x, y = np.ones((8, 4), np.float32), np.zeros(8, np.int64)
-    >>> h = train.fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
-    ...               x, y, epochs=2, verbose=0)
-    >>> len(h.history["loss"])
-    2
-    """
-    return Trainer(model, loss_fn, optimizer, metrics).fit(x, y, **kwargs)
-
-
-def evaluate(model, loss_fn, x, y=None, *, metrics=None, **kwargs) -> dict:
-    """The mean loss and metrics of ``model`` over the data (inference mode, no gradients).
-
-    Args:
-        model, loss_fn, x, y, metrics: as for :func:`fit`.
-        **kwargs: ``batch_size``, ``verbose``, ``callbacks``, ``steps``.
-
-    Returns:
-        ``{"loss": ..., metric: ...}``.
-
-    >>> import numpy as np
-    >>> from topograd import nn, train
-    >>> train.evaluate(nn.Linear(4, 3), nn.CrossEntropyLoss(), np.ones((8, 4), np.float32),
-    ...                np.zeros(8, np.int64), verbose=0)["loss"] > 0
-    True
-    """
-    return Trainer(model, loss_fn, None, metrics).evaluate(x, y, **kwargs)
-
-
-def predict(model, x, **kwargs) -> np.ndarray:
-    """``model``'s outputs for all of ``x`` as one array (batched, inference mode).
-
-    Args:
-        model: the model.
-        x: inputs or a DataLoader.
-        **kwargs: ``batch_size``, ``verbose``, ``callbacks``, ``steps``.
-
-    Returns:
-        A NumPy array.
-
-    >>> import numpy as np
-    >>> from topograd import nn, train
-    >>> train.predict(nn.Linear(4, 3), np.ones((5, 4), np.float32)).shape
-    (5, 3)
-    """
-    return Trainer(model).predict(x, **kwargs)

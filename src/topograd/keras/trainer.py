@@ -1,0 +1,196 @@
+"""The Keras face's trainer: Keras's data checks and the fused softmax/sigmoid + loss step.
+
+When the last layer's activation is a softmax (sigmoid) and the loss a categorical (binary)
+cross-entropy, the step computes the loss from the pre-activation logits with the fused
+primitive of :mod:`topograd.nn.functional`, as Keras does internally; the metrics get
+probabilities only when they need them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from topograd.autograd.grad_mode import no_grad
+from topograd.tensor import Tensor
+from topograd.train.data import check_finite
+from topograd.train.loop import Trainer
+
+from . import optimizers as optimizers_mod
+from ._ops import softmax_array
+from .layers import format_shape
+
+__all__ = ["KerasTrainer"]
+
+
+class KerasTrainer(Trainer):
+    """The training loop with Keras's checks and the fused last-activation + loss step.
+
+    ``Model.compile`` creates one; ``fit``/``evaluate``/``predict`` run through it.
+
+    >>> from topograd.keras import models, layers
+    >>> m = models.Sequential([layers.Dense(3, activation="softmax", input_shape=(2,))])
+    >>> m.compile(optimizer="sgd", loss="categorical_crossentropy")
+    >>> type(m._trainer).__name__, m._trainer.fused
+    ('KerasTrainer', True)
+    """
+
+    def __init__(self, model, loss, optimizer, metrics) -> None:
+        super().__init__(model, loss, optimizer, metrics)
+        self.fused = False
+        self.regularizers = []
+
+    def configure(self) -> None:
+        """Decide the fused path and collect the penalties (the model must be built)."""
+        model, loss = self.model, self.loss_fn
+        last = model.layers[-1] if model.layers else None
+        act = getattr(last, "activation_name", None)
+        self.fused = (loss.fusable_activation is not None and not loss.from_logits
+                      and act == loss.fusable_activation)
+        self.regularizers = [t for layer in model.layers for t in layer.regularization_terms()]
+        opt = self.optimizer
+        if model.built and isinstance(opt, optimizers_mod.Optimizer):
+            weights = model.trainable_weights
+            if not opt.built:
+                opt.build(weights)
+            elif [id(p) for g in opt.param_groups for p in g["params"]] != [id(w) for w in
+                                                                              weights]:
+                raise ValueError(
+                    f"the optimizer {opt.name!r} is attached to other weights (another model, "
+                    "or this model before layers were added or frozen): compile again with a "
+                    "new optimizer")
+
+    def on_fit_start(self, source) -> None:
+        if self.model.built:
+            self.configure()
+
+    # -- data checks -------------------------------------------------------------------
+    def prepare(self, x, y, purpose):
+        model = self.model
+        if x.dtype != np.float32:
+            x = x.astype(np.float32)
+        batch = (min(len(x), self.batch_size),)
+        if not model.built:
+            model.build((None, *x.shape[1:]))
+            self.configure()
+        expected = model.input_shape
+        if len(expected) != x.ndim or any(e is not None and e != f
+                                          for e, f in zip(expected[1:], x.shape[1:])):
+            raise ValueError(f'Input 0 of layer "{model.name}" is incompatible with the layer: '
+                             f"expected shape={format_shape(expected)}, found "
+                             f"shape={format_shape(batch + x.shape[1:])}")
+        if purpose == "predict":
+            return x, None
+        where = "validation " if purpose == "validation" else ""
+        check_finite(x, f"{where}x")
+        if y is None:
+            raise ValueError(f"{purpose}: y is missing (the targets for the loss)")
+        check_finite(y, f"{where}y")
+        return x, _check_targets(self.loss_fn, y, model.output_shape, where)
+
+    # -- steps ---------------------------------------------------------------------------
+    def _built_for(self, x) -> Tensor:
+        """``x`` as a Tensor, the model built for it first (batches from a DataLoader)."""
+        xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
+        if not self.model.built:
+            self.model.build((None, *xt.shape[1:]))
+            self.configure()
+        return xt
+
+    def _loss_and_pred(self, x, y):
+        model = self.model
+        xt = self._built_for(x)
+        if self.fused:
+            logits = model.call(xt, logits=True)
+            loss = self.loss_fn.from_logits_loss(y, logits)
+            pred = logits._data
+            if any(m.needs_probabilities for m in self.metrics):
+                pred = _activate(pred.copy(), self.loss_fn.fusable_activation)
+        else:
+            out = model.call(xt)
+            loss = self.loss_fn(y, out)
+            pred = out._data
+        for reg, w in self.regularizers:
+            loss = loss + reg(w)
+        return loss, pred
+
+    def train_step(self, x, y):
+        loss, pred = self._loss_and_pred(x, y)
+        opt = self.optimizer
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss._data), pred
+
+    def test_step(self, x, y):
+        with no_grad():
+            loss, pred = self._loss_and_pred(x, y)
+        return float(loss._data), pred
+
+    def predict_step(self, x):
+        model = self.model
+        xt = self._built_for(x)
+        with no_grad():
+            if self.fused:
+                return _activate(model.call(xt, logits=True)._data,
+                                 self.loss_fn.fusable_activation)
+            return model.call(xt)._data
+
+
+def _activate(z: np.ndarray, name: str) -> np.ndarray:
+    if name == "softmax":
+        return softmax_array(z)
+    from topograd.functions.elementwise import stable_sigmoid
+
+    return stable_sigmoid(z)
+
+
+def _check_targets(loss, y: np.ndarray, out_shape, where: str) -> np.ndarray:
+    """Check ``y`` against the loss and the model's output shape; return it converted."""
+    name = loss.name
+    n = len(y)
+    classes = out_shape[-1]
+    per_out = int(np.prod([d for d in out_shape[1:]]))
+    per_y = int(np.prod(y.shape[1:]))
+    kind = loss.targets
+    if kind == "sparse":
+        if y.ndim >= 2 and y.shape[-1] == classes and classes > 1:
+            raise ValueError(
+                f"{where}y has shape {y.shape}: it looks one-hot, but {name} expects integer "
+                f"class labels shaped ({n},); use loss='categorical_crossentropy' or pass "
+                f"y.argmax(axis=-1)")
+        if per_y * classes != per_out:
+            raise ValueError(f"{name} expects {where}labels shaped ({n},) for outputs "
+                             f"{format_shape(out_shape)}, found {where}y of shape {y.shape}")
+        if y.dtype.kind == "f":
+            if not np.array_equal(y, np.floor(y)):
+                raise ValueError(f"{name} expects integer class labels; {where}y holds "
+                                 f"non-integer values (dtype {y.dtype})")
+        elif y.dtype.kind not in "iub":
+            raise TypeError(f"{name} expects integer class labels, found dtype {y.dtype}")
+        lo, hi = y.min(), y.max()
+        if lo < 0 or hi >= classes:
+            bad = int(np.flatnonzero((y.reshape(-1) < 0) | (y.reshape(-1) >= classes))[0])
+            raise ValueError(
+                f"{where}y holds labels outside [0, {classes}) for a model with {classes} "
+                f"output units: found {y.reshape(-1)[bad].item()} at index {bad} (labels "
+                f"range from {lo.item()} to {hi.item()})")
+        return y.reshape((n, *out_shape[1:-1])).astype(np.int64, copy=False)
+    if kind == "categorical":
+        if (y.ndim == 1 or y.shape[-1] == 1) and classes > 1:
+            raise ValueError(
+                f"{name} expects one-hot {where}labels shaped ({n}, {classes}), found {where}y "
+                f"of shape {y.shape} (integer labels?): use "
+                f"topograd.keras.utils.to_categorical(y, {classes}) or "
+                f"loss='sparse_categorical_crossentropy'")
+        if y.shape[1:] != tuple(out_shape[1:]):
+            raise ValueError(f"{name} expects {where}y shaped like the model's outputs "
+                             f"{format_shape((n, *out_shape[1:]))}, found {y.shape}")
+        return y.astype(np.float32, copy=False)
+    if per_y != per_out:
+        raise ValueError(f"{where}y has shape {y.shape} but the model's outputs have shape "
+                         f"{format_shape((n, *out_shape[1:]))}: {per_y} values per sample "
+                         f"against {per_out}")
+    if kind == "binary" and y.size and (y.min() < 0 or y.max() > 1):
+        raise ValueError(f"{name} expects {where}targets in [0, 1], found values from "
+                         f"{y.min().item()} to {y.max().item()}")
+    return y.astype(np.float32, copy=False)
