@@ -3,9 +3,11 @@
 784 -> [Dense(1024) -> BatchNormalization -> ReLU -> Dropout(0.3)] x 2 -> Dense(10, softmax),
 20 epochs of Adam (batch 128) with the learning rate decaying from 1e-3 along a cosine, no
 data augmentation. LeCun's table puts the best plain MLPs at 98.4-98.5% test accuracy;
-this recipe is expected to reach at least 0.984::
+this recipe reached 0.9877 (test loss 0.046), measured with::
 
-    TOPOGRAD_DATA=/work/shared/data python examples/mnist_best_mlp.py
+    OPENBLAS_NUM_THREADS=1 TOPOGRAD_DATA=/work/shared/data python examples/mnist_best_mlp.py
+
+(870 s for the 20 epochs on a shared, busy 2-core machine: 30-110 s per epoch.)
 
 ``TOPOGRAD_EXAMPLES_QUICK=1`` runs one epoch on 2,048 images (a smoke test).
 """
