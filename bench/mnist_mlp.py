@@ -30,6 +30,10 @@ What is measured:
 
 Threads: NumPy's BLAS keeps its default thread count; PyTorch gets
 ``torch.set_num_threads(--threads)`` (default: the machine's cores). Both are printed.
+``--blas-threads N`` sets the BLAS libraries' thread count (``OPENBLAS_NUM_THREADS``,
+``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``) in every worker and, unless ``--threads`` is
+given, PyTorch's too: on a busy machine, one thread each makes the comparison far less
+noisy than threads that wait for one another.
 
 Usage::
 
@@ -240,7 +244,11 @@ def _run_worker(impl: str, bs: int, args, data_dir: str) -> dict:
         cmd += ["--predict-batch-size", str(args.predict_batch_size)]
     if args.profile:
         cmd += ["--profile", args.profile]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if args.blas_threads is not None:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(args.blas_threads)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_TAG):
             return json.loads(line[len(RESULT_TAG):])
@@ -360,8 +368,10 @@ def main(argv=None) -> int:
     p.add_argument("--predict-repeats", type=int, default=5)
     p.add_argument("--predict-batch-size", type=int, default=None,
                    help="default: the training batch size")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1,
-                   help="torch.set_num_threads (default: the machine's cores)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch.set_num_threads (default: --blas-threads, else the cores)")
+    p.add_argument("--blas-threads", type=int, default=None,
+                   help="BLAS threads in every worker (default: the library's default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--profile", default=None, metavar="DIR",
                    help="cProfile each timed epoch into DIR/<impl>-bs<batch>.prof "
@@ -371,6 +381,8 @@ def main(argv=None) -> int:
     p.add_argument("--data-dir", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
+    if args.threads is None:
+        args.threads = args.blas_threads or os.cpu_count() or 1
     if args.worker:
         res = worker(args)
         print(RESULT_TAG + json.dumps(res), flush=True)
@@ -425,7 +437,8 @@ def main(argv=None) -> int:
     done = [r for runs in results.values() for r in runs if "epoch_s" in r]
     blas = next((r["blas"] for r in done if "blas" in r), "?")
     torch_run = next((r for r in done if r["impl"] == "torch"), None)
-    lines.append(f"threads: NumPy BLAS {blas} (default); torch "
+    how = "default" if args.blas_threads is None else f"--blas-threads {args.blas_threads}"
+    lines.append(f"threads: NumPy BLAS {blas} ({how}); torch "
                  + (f"{torch_run['torch_version']}, set_num_threads({torch_run['torch_threads']})"
                     if torch_run else "not run"))
     if done:
