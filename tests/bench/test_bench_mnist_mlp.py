@@ -60,6 +60,7 @@ def test_partial_epoch_is_extrapolated(tmp_path):
     assert "extrapolated from 2 steps" in stdout
 
 
+@pytest.mark.slow  # a fresh process importing PyTorch: several seconds
 @pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="PyTorch not installed")
 def test_torch_row(tmp_path):
     stdout, raw = _run("--impls", "torch", "--batch-size", "128", tmp_path=tmp_path)
