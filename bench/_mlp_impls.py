@@ -119,23 +119,21 @@ class NumpyMLP:
         return self.params
 
 
-class TorchMLP:
-    """PyTorch eager: nn.Sequential(Linear, ReLU, Linear), CrossEntropyLoss, optim.RMSprop."""
+class _TorchStyleMLP:
+    """The same PyTorch-style code on a library module ``lib`` (torch, or topograd as torch):
+    nn.Sequential(Linear, ReLU, Linear), CrossEntropyLoss, optim.RMSprop."""
 
-    def __init__(self, seed: int, threads: int):
-        import torch
-
-        torch.set_num_threads(threads)
-        torch.manual_seed(seed)
-        self.torch = torch
-        nn = torch.nn
+    def __init__(self, lib, seed: int):
+        lib.manual_seed(seed)
+        self.lib = lib
+        nn = lib.nn
         self.model = nn.Sequential(nn.Linear(N_IN, N_HIDDEN), nn.ReLU(), nn.Linear(N_HIDDEN, N_OUT))
         w1, b1, w2, b2 = glorot_params(seed)
-        with torch.no_grad():
+        with lib.no_grad():
             for layer, w, b in ((self.model[0], w1, b1), (self.model[2], w2, b2)):
-                layer.weight.copy_(torch.from_numpy(w.T))
-                layer.bias.copy_(torch.from_numpy(b))
-        self.opt = torch.optim.RMSprop(self.model.parameters(), lr=LR, alpha=RHO, eps=EPS)
+                layer.weight.copy_(lib.from_numpy(np.ascontiguousarray(w.T)))
+                layer.bias.copy_(lib.from_numpy(b))
+        self.opt = lib.optim.RMSprop(self.model.parameters(), lr=LR, alpha=RHO, eps=EPS)
         self.loss_fn = nn.CrossEntropyLoss()
         self._data_key = None
 
@@ -143,15 +141,14 @@ class TorchMLP:
         key = self._data_key
         if key is None or key[0] is not x or key[1] is not labels:
             # from_numpy shares memory: no copy
-            self._data = (self.torch.from_numpy(x), self.torch.from_numpy(labels))
+            self._data = (self.lib.from_numpy(x), self.lib.from_numpy(labels))
             self._data_key = (x, labels)
         return self._data
 
     def train_epoch(self, x, y_onehot, labels, batch_size, rng):
-        torch = self.torch
         xt, yt = self._tensors(x, labels)
         n = len(xt)
-        perm = torch.randperm(n)
+        perm = self.lib.randperm(n)
         loss_sum, correct = 0.0, 0
         self.model.train()
         for start in range(0, n, batch_size):
@@ -167,18 +164,30 @@ class TorchMLP:
         return loss_sum / n, correct / n
 
     def predict(self, x, batch_size):
-        torch = self.torch
-        xt = torch.from_numpy(x)
+        lib = self.lib
+        xt = lib.from_numpy(x)
         self.model.eval()
-        with torch.no_grad():
-            outs = [torch.softmax(self.model(xt[s:s + batch_size]), dim=1)
+        with lib.no_grad():
+            outs = [lib.softmax(self.model(xt[s:s + batch_size]), dim=1)
                     for s in range(0, len(xt), batch_size)]
-        return torch.cat(outs).numpy()
+        return lib.cat(outs).numpy()
 
     def weights(self):
         m = self.model
-        return [m[0].weight.detach().numpy().T.copy(), m[0].bias.detach().numpy().copy(),
-                m[2].weight.detach().numpy().T.copy(), m[2].bias.detach().numpy().copy()]
+        return [np.ascontiguousarray(m[0].weight.detach().numpy().T),
+                m[0].bias.detach().numpy().copy(),
+                np.ascontiguousarray(m[2].weight.detach().numpy().T),
+                m[2].bias.detach().numpy().copy()]
+
+
+class TorchMLP(_TorchStyleMLP):
+    """PyTorch eager: nn.Sequential(Linear, ReLU, Linear), CrossEntropyLoss, optim.RMSprop."""
+
+    def __init__(self, seed: int, threads: int):
+        import torch
+
+        torch.set_num_threads(threads)
+        super().__init__(torch, seed)
 
 
 class TopogradKerasMLP:
@@ -212,65 +221,13 @@ class TopogradKerasMLP:
         return [np.asarray(w, dtype=np.float32) for w in self.model.get_weights()]
 
 
-class TopogradTorchMLP:
+class TopogradTorchMLP(_TorchStyleMLP):
     """topograd's PyTorch face: nn.Sequential(Linear, ReLU, Linear), CrossEntropyLoss, RMSprop."""
 
     def __init__(self, seed: int):
         import topograd
-        from topograd import nn, optim
 
-        topograd.manual_seed(seed)
-        self.tg = topograd
-        self.model = nn.Sequential(nn.Linear(N_IN, N_HIDDEN), nn.ReLU(), nn.Linear(N_HIDDEN, N_OUT))
-        w1, b1, w2, b2 = glorot_params(seed)
-        with topograd.no_grad():
-            for layer, w, b in ((self.model[0], w1, b1), (self.model[2], w2, b2)):
-                layer.weight.copy_(topograd.from_numpy(np.ascontiguousarray(w.T)))
-                layer.bias.copy_(topograd.from_numpy(b))
-        self.opt = optim.RMSprop(self.model.parameters(), lr=LR, alpha=RHO, eps=EPS)
-        self.loss_fn = nn.CrossEntropyLoss()
-        self._data_key = None
-
-    def _tensors(self, x, labels):
-        key = self._data_key
-        if key is None or key[0] is not x or key[1] is not labels:
-            # from_numpy shares memory: no copy
-            self._data = (self.tg.from_numpy(x), self.tg.from_numpy(labels))
-            self._data_key = (x, labels)
-        return self._data
-
-    def train_epoch(self, x, y_onehot, labels, batch_size, rng):
-        tg = self.tg
-        xt, yt = self._tensors(x, labels)
-        n = len(xt)
-        perm = tg.randperm(n)
-        loss_sum, correct = 0.0, 0
-        self.model.train()
-        for start in range(0, n, batch_size):
-            idx = perm[start:start + batch_size]
-            xb, yb = xt[idx], yt[idx]
-            self.opt.zero_grad()
-            out = self.model(xb)
-            loss = self.loss_fn(out, yb)
-            loss.backward()
-            self.opt.step()
-            loss_sum += loss.item() * len(idx)
-            correct += int((out.argmax(dim=1) == yb).sum())
-        return loss_sum / n, correct / n
-
-    def predict(self, x, batch_size):
-        tg = self.tg
-        xt = tg.from_numpy(x)
-        self.model.eval()
-        with tg.no_grad():
-            outs = [tg.softmax(self.model(xt[s:s + batch_size]), dim=1)
-                    for s in range(0, len(xt), batch_size)]
-        return tg.cat(outs).numpy()
-
-    def weights(self):
-        m = self.model
-        return [np.ascontiguousarray(m[0].weight.numpy().T), m[0].bias.numpy().copy(),
-                np.ascontiguousarray(m[2].weight.numpy().T), m[2].bias.numpy().copy()]
+        super().__init__(topograd, seed)
 
 
 def make(impl: str, seed: int, torch_threads: int):
