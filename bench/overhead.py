@@ -29,13 +29,12 @@ import time
 import numpy as np
 
 
-def _chain_topograd(n_steps: int, size: int):
-    import topograd
-
+def _chain(lib, n_steps: int, size: int):
+    """The timed chain, written once: ``lib`` is torch, or topograd used as torch."""
     rng = np.random.default_rng(0)
-    x = topograd.tensor(rng.standard_normal(size).astype(np.float32), requires_grad=True)
-    a = topograd.tensor(rng.uniform(0.5, 1.0, size).astype(np.float32), requires_grad=True)
-    b = topograd.tensor(rng.uniform(-0.1, 0.1, size).astype(np.float32), requires_grad=True)
+    x = lib.tensor(rng.standard_normal(size).astype(np.float32), requires_grad=True)
+    a = lib.tensor(rng.uniform(0.5, 1.0, size).astype(np.float32), requires_grad=True)
+    b = lib.tensor(rng.uniform(-0.1, 0.1, size).astype(np.float32), requires_grad=True)
 
     def run():
         t0 = time.perf_counter()
@@ -50,30 +49,19 @@ def _chain_topograd(n_steps: int, size: int):
         return t1 - t0, t2 - t1
 
     return run
+
+
+def _chain_topograd(n_steps: int, size: int):
+    import topograd
+
+    return _chain(topograd, n_steps, size)
 
 
 def _chain_torch(n_steps: int, size: int):
     import torch
 
     torch.set_num_threads(1)
-    rng = np.random.default_rng(0)
-    x = torch.tensor(rng.standard_normal(size).astype(np.float32), requires_grad=True)
-    a = torch.tensor(rng.uniform(0.5, 1.0, size).astype(np.float32), requires_grad=True)
-    b = torch.tensor(rng.uniform(-0.1, 0.1, size).astype(np.float32), requires_grad=True)
-
-    def run():
-        t0 = time.perf_counter()
-        y = x
-        for _ in range(n_steps):
-            y = (y * a + b).tanh()
-        loss = y.sum()
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        x.grad = a.grad = b.grad = None
-        return t1 - t0, t2 - t1
-
-    return run
+    return _chain(torch, n_steps, size)
 
 
 def measure(runs: dict, n_ops: int, repeats: int) -> dict:
