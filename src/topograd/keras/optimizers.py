@@ -53,6 +53,7 @@ class Optimizer(_TorchOptimizer):
     """
 
     _hyper: tuple = ()
+    _elementwise = True  # every Keras rule here (see topograd.optim.Optimizer)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
                  global_clipnorm=None, name=None, **hyper) -> None:
@@ -272,20 +273,6 @@ class RMSprop(Optimizer):
             state["average_gradient"] = np.zeros_like(p)
 
     def _update(self, p, g, state, group):
-        # Nine elementwise passes over each array: done block by block, they stay in the
-        # CPU cache instead of streaming a large kernel through memory nine times.
-        n = p.size
-        if n <= _BLOCK or not (p.flags.c_contiguous and g.flags.c_contiguous):
-            self._update_block(p, g, state, group)
-            return
-        flat_p, flat_g = p.reshape(-1), g.reshape(-1)
-        flat_s = {k: v.reshape(-1) for k, v in state.items()}
-        for i in range(0, n, _BLOCK):
-            j = i + _BLOCK
-            self._update_block(flat_p[i:j], flat_g[i:j],
-                               {k: v[i:j] for k, v in flat_s.items()}, group)
-
-    def _update_block(self, p, g, state, group):
         rho = group["rho"]
         v = state["velocity"]
         t = self._buffer(p, 0)
@@ -313,9 +300,6 @@ class RMSprop(Optimizer):
             p -= m
         else:
             p -= t
-
-
-_BLOCK = 1 << 16  # elements per block of RMSprop's update: 256 KiB of float32
 
 
 class Adagrad(Optimizer):

@@ -68,8 +68,10 @@ class Adagrad(Optimizer):
         state["step"] = 0.0
         state["sum"] = np.full_like(p, group["initial_accumulator_value"])
 
+    _elementwise = True
+
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        state["step"] = step = state["step"] + 1
+        step = state["step"]  # counted by _begin
         if group["weight_decay"] != 0:
             g = _decayed(p, g, group["weight_decay"], self._buffer(p, 1))
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])

@@ -80,8 +80,10 @@ class Adam(Optimizer):
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = np.zeros_like(p)
 
+    _elementwise = True
+
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        state["step"] = step = state["step"] + 1
+        step = state["step"]  # counted by _begin
         lr, weight_decay = group["lr"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         if weight_decay != 0:

@@ -17,6 +17,10 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
+#: Bytes of one array per block of an elementwise update: with the three to five arrays
+#: a rule touches, a block stays in a core's L2 cache across the rule's passes.
+BLOCK_BYTES = 1 << 18
+
 
 def _typename(obj) -> str:
     cls = type(obj)
@@ -49,7 +53,16 @@ class Optimizer:
     ``_update(p, g, state, group)`` updates ``p`` in place from its gradient ``g`` (reading
     ``group['lr']`` afresh), ``_buffer(like, k)`` lends reusable scratch arrays, and the
     classmethod ``_check_options(group)`` raises ValueError for bad hyperparameters.
-    ``step`` calls the rule for every parameter whose ``.grad`` is not None.
+    ``step`` calls ``_begin(state, group)`` (which counts ``state['step']``) and then the
+    rule for every parameter whose ``.grad`` is not None.
+
+    A rule that is elementwise (each element of ``p`` depends only on the same element of
+    ``g`` and of the state arrays) sets ``_elementwise = True``: a large parameter is then
+    updated in cache-sized blocks, ``_update`` being called on matching flat slices of
+    ``p``, ``g`` and the state arrays (scalars in the state are read-only there), so that
+    the rule's many passes run over data in the CPU cache instead of streaming the whole
+    arrays through memory once per pass. ``_blockable(state, group)`` may veto this for
+    one step. The results are the same as one call on the whole arrays.
 
     >>> import topograd
     >>> from topograd.optim import SGD
@@ -256,7 +269,8 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         state = self.state
-        init, update = self._init_state, self._update
+        init, begin, update = self._init_state, self._begin, self._update
+        split = self._elementwise
         for group in self.param_groups:
             for p in group["params"]:
                 g = p.grad
@@ -267,9 +281,47 @@ class Optimizer:
                     if s is None:
                         s = state[p] = {}
                     init(p._data, s, group)
-                update(p._data, g._data, s, group)
+                begin(s, group)
+                a = p._data
+                if split and a.size * a.itemsize > 2 * BLOCK_BYTES:
+                    self._update_blocks(a, g._data, s, group)
+                else:
+                    update(a, g._data, s, group)
                 p._bump_version()
         return loss
+
+    _elementwise = False
+
+    def _begin(self, state: dict, group: dict) -> None:
+        """Per-parameter bookkeeping once per step, before the update: counts the step."""
+        if "step" in state:
+            state["step"] += 1
+
+    def _blockable(self, state: dict, group: dict) -> bool:
+        """Whether this step's update may run block by block (see the class docstring)."""
+        return True
+
+    def _update_blocks(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
+        """``_update`` on cache-sized flat slices of every array, one block after another."""
+        order = _layout(p)
+        arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+        if order is None or _layout(g) != order or g.shape != p.shape or \
+                any(v.shape != p.shape or _layout(v) != order for v in arrays.values()) or \
+                not self._blockable(state, group):
+            self._update(p, g, state, group)
+            return
+        fp, fg = p.reshape(-1, order=order), g.reshape(-1, order=order)
+        flat = {k: v.reshape(-1, order=order) for k, v in arrays.items()}
+        scalars = {k: v for k, v in state.items() if k not in arrays}
+        update = self._update
+        n = p.size
+        block = max(1, BLOCK_BYTES // p.itemsize)
+        for lo in range(0, n, block):
+            hi = min(lo + block, n)
+            part = dict(scalars)
+            for k, v in flat.items():
+                part[k] = v[lo:hi]
+            update(fp[lo:hi], fg[lo:hi], part, group)
 
     def _init_state(self, p: np.ndarray, state: dict, group: dict) -> None:
         """Fill ``state`` for parameter array ``p`` before its first update."""
@@ -288,7 +340,10 @@ class Optimizer:
         buf = self._scratch.get(key)
         n = like.size
         if buf is None or buf.size < n:
-            buf = np.empty(max(n, self._max_numel), dtype=like.dtype)
+            # large parameters are updated in blocks (see _update_blocks): no need to
+            # size scratch for all of them
+            cap = 2 * BLOCK_BYTES // like.itemsize if self._elementwise else self._max_numel
+            buf = np.empty(max(n, min(self._max_numel, cap)), dtype=like.dtype)
             self._scratch[key] = buf
         return buf[:n].reshape(like.shape)
 
@@ -407,6 +462,16 @@ class Optimizer:
         self._max_numel = max(
             (p._data.size for g in self.param_groups for p in g["params"]), default=0
         )
+
+
+def _layout(a: np.ndarray):
+    """'C' or 'F' when ``a`` is contiguous in that order (a flat view exists), else None."""
+    flags = a.flags
+    if flags.c_contiguous:
+        return "C"
+    if flags.f_contiguous:
+        return "F"
+    return None
 
 
 def _load_value(p: Tensor, key, name: str, value):

@@ -74,8 +74,9 @@ class RMSprop(Optimizer):
         if group["centered"]:
             state["grad_avg"] = np.zeros_like(p)
 
+    _elementwise = True
+
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        state["step"] += 1
         alpha = group["alpha"]
         if group["weight_decay"] != 0:
             g = _decayed(p, g, group["weight_decay"], self._buffer(p, 1))

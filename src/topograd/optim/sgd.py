@@ -64,6 +64,12 @@ class SGD(Optimizer):
         if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
+    _elementwise = True
+
+    def _blockable(self, state: dict, group: dict) -> bool:
+        # the first momentum step creates the buffer from the whole gradient
+        return group["momentum"] == 0 or "momentum_buffer" in state
+
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
         weight_decay, momentum = group["weight_decay"], group["momentum"]
         tmp = None  # a scratch array that holds the direction and may be overwritten
