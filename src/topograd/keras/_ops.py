@@ -38,15 +38,7 @@ class Dense(Primitive):
     def forward(ctx, x, kernel, bias=None, activation="linear"):
         flat = x.ndim != 2
         x2 = x.reshape(-1, x.shape[-1]) if flat else x
-        out = x2 @ kernel
-        if bias is not None:
-            out += bias
-        if activation == "relu":
-            np.maximum(out, 0, out=out)
-        elif activation == "sigmoid":
-            out = stable_sigmoid(out)
-        elif activation == "tanh":
-            np.tanh(out, out=out)
+        out = dense_array(x2, kernel, bias, activation)
         ctx.activation = activation
         ctx.flat = flat
         ctx.save_for_backward(x2, kernel, None if activation == "linear" else out)
@@ -77,6 +69,31 @@ class Dense(Primitive):
         return gx, gk, gb
 
 
+def dense_array(x2: np.ndarray, kernel: np.ndarray, bias, activation: str) -> np.ndarray:
+    """``activation(x2 @ kernel + bias)`` on arrays, x2 (N, in); the activation in place."""
+    out = x2 @ kernel
+    if bias is not None:
+        out += bias
+    if activation == "relu":
+        np.maximum(out, 0, out=out)
+    elif activation == "sigmoid":
+        out = stable_sigmoid(out)
+    elif activation == "tanh":
+        np.tanh(out, out=out)
+    return out
+
+
+def batch_norm_inference(x2: np.ndarray, gamma, beta, moving_mean: np.ndarray,
+                         moving_variance: np.ndarray, epsilon: float):
+    """``(xhat, invstd, out)`` of batch norm by the moving statistics, x2 (N, C)."""
+    invstd = (1 / np.sqrt(moving_variance + epsilon)).astype(x2.dtype)
+    xhat = (x2 - moving_mean.astype(x2.dtype)) * invstd
+    out = xhat * gamma if gamma is not None else xhat.copy()
+    if beta is not None:
+        out += beta
+    return xhat, invstd, out
+
+
 class BatchNorm(Primitive):
     """Keras's batch normalization over every axis but the last of x (..., C).
 
@@ -101,14 +118,14 @@ class BatchNorm(Primitive):
             invstd = 1 / np.sqrt(var + dt(epsilon))
             xhat = xc
             xhat *= invstd
+            out = xhat * gamma if gamma is not None else xhat.copy()
+            if beta is not None:
+                out += beta
         else:
-            invstd = (1 / np.sqrt(moving_variance + epsilon)).astype(x.dtype)
-            xhat = (x2 - moving_mean.astype(x.dtype)) * invstd
+            xhat, invstd, out = batch_norm_inference(x2, gamma, beta, moving_mean,
+                                                     moving_variance, epsilon)
         ctx.training = training
         ctx.save_for_backward(xhat, invstd, gamma)
-        out = xhat * gamma if gamma is not None else xhat.copy()
-        if beta is not None:
-            out += beta
         return out.reshape(x.shape)
 
     @staticmethod

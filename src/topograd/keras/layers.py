@@ -130,6 +130,10 @@ class Layer(Module):
             self.build_for((None, *x.shape[1:]))
         return self.call(x, **kwargs)
 
+    #: ``_infer(x)`` (on a built layer in inference mode): what ``call`` computes, on a
+    #: NumPy array and without the graph machinery, for ``predict``. None: not available.
+    _infer = None
+
     # -- weights ---------------------------------------------------------------------
     @property
     def trainable(self) -> bool:
@@ -268,12 +272,15 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
 
-    def call(self, x, logits: bool = False):
-        kernel = self._parameters["kernel"]
-        if x.shape[-1] != kernel.shape[0]:
+    def _check_input(self, shape, kernel) -> None:
+        if shape[-1] != kernel.shape[0]:
             raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
                              f"expected axis -1 of input shape to have value {kernel.shape[0]}, "
-                             f"but received input with shape {format_shape(tuple(x.shape))}")
+                             f"but received input with shape {format_shape(tuple(shape))}")
+
+    def call(self, x, logits: bool = False):
+        kernel = self._parameters["kernel"]
+        self._check_input(x.shape, kernel)
         act = "linear" if logits else self.activation_name
         fused = act if act in _ops.FUSED_ACTIVATIONS else "linear"
         if self.use_bias:
@@ -282,6 +289,21 @@ class Dense(Layer):
             out = _ops.Dense.apply(x, kernel, activation=fused)
         if act != fused:
             out = self.activation(out)
+        return out
+
+    def _infer(self, x, logits: bool = False):
+        params = self._parameters
+        kernel = params["kernel"]._data
+        self._check_input(x.shape, kernel)
+        act = "linear" if logits else self.activation_name
+        fused = act if act in _ops.FUSED_ACTIVATIONS else "linear"
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        out = _ops.dense_array(x2, kernel, params["bias"]._data if self.use_bias else None,
+                               fused)
+        if x.ndim != 2:
+            out = out.reshape(x.shape[:-1] + (kernel.shape[1],))
+        if act != fused:
+            out = self.activation(Tensor._from_array(out))._data
         return out
 
     def regularization_terms(self):
@@ -318,6 +340,9 @@ class Activation(Layer):
     def call(self, x, logits: bool = False):
         return x if logits else self.activation(x)
 
+    def _infer(self, x, logits: bool = False):
+        return x if logits else self.activation(Tensor._from_array(x))._data
+
     def extra_repr(self):
         return f"name={self.name!r}, activation={self.activation_name!r}"
 
@@ -349,6 +374,9 @@ class Dropout(Layer):
     def call(self, x):
         if self.training and self.rate > 0:
             return F.dropout(x, self.rate, training=True)
+        return x
+
+    def _infer(self, x):
         return x
 
     def extra_repr(self):
@@ -414,6 +442,15 @@ class BatchNormalization(Layer):
                                     training=self.training, momentum=self.momentum,
                                     epsilon=self.epsilon)
 
+    def _infer(self, x):
+        params = self._parameters
+        gamma, beta = params.get("gamma"), params.get("beta")
+        out = _ops.batch_norm_inference(
+            x.reshape(-1, x.shape[-1]), None if gamma is None else gamma._data,
+            None if beta is None else beta._data, self.moving_mean._data,
+            self.moving_variance._data, self.epsilon)[2]
+        return out.reshape(x.shape)
+
     def regularization_terms(self):
         terms = []
         if self.gamma_regularizer is not None and self.scale:
@@ -442,6 +479,9 @@ class Flatten(Layer):
         return (input_shape[0], None if None in rest else math.prod(rest))
 
     def call(self, x):
+        return x.reshape(x.shape[0], -1)
+
+    def _infer(self, x):
         return x.reshape(x.shape[0], -1)
 
 
@@ -490,4 +530,7 @@ class InputLayer(Layer):
         self.input_shape_declared = (batch_size, *self.input_shape_declared[1:])
 
     def call(self, x):
+        return x
+
+    def _infer(self, x):
         return x

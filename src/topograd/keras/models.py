@@ -363,6 +363,18 @@ class Sequential(Model):
         last = layers[-1]
         return last(x, logits=True) if logits else last(x)
 
+    def _infer(self, x: np.ndarray, logits: bool = False):
+        """What ``call`` computes in inference mode, on arrays (for predict), or None when
+        a layer has no array path (a custom layer) or carries hooks."""
+        layers = self._layers
+        if not (layers and self.built) or self.training or \
+                not all(map(_has_array_path, layers)):
+            return None
+        for layer in layers[:-1]:
+            x = layer._infer(x)
+        last = layers[-1]
+        return last._infer(x, logits=True) if logits else last._infer(x)
+
     def forward(self, x, **kwargs):
         x = x if isinstance(x, Tensor) else Tensor._from_array(
             np.asarray(x, dtype=np.float32))
@@ -388,3 +400,25 @@ def load_model(filepath, compile: bool = True):
     from topograd.io import load_model as _load
 
     return _load(filepath, compile=compile)
+
+
+def _has_array_path(layer) -> bool:
+    """A layer whose ``_infer`` stands for its ``call`` (not overridden below it) and that
+    has no forward hooks (which only the Tensor path runs)."""
+    if layer._forward_hooks or layer._forward_pre_hooks:
+        return False
+    cls = type(layer)
+    ok = _ARRAY_PATH.get(cls)
+    if ok is None:
+        mro = cls.__mro__
+        infer_owner = next(c for c in mro if "_infer" in c.__dict__)
+        call_owner = next(c for c in mro if "call" in c.__dict__)
+        forward_owner = next(c for c in mro if "forward" in c.__dict__)
+        ok = infer_owner.__dict__["_infer"] is not None and \
+            issubclass(infer_owner, call_owner) and forward_owner is Layer
+        _ARRAY_PATH[cls] = ok
+    return ok
+
+
+_ARRAY_PATH: dict = {}
+

@@ -89,7 +89,10 @@ class Optimizer(_TorchOptimizer):
         """Attach the variables (the model's trainable weights) to optimize."""
         if self.built:
             return
-        _TorchOptimizer.__init__(self, list(variables), self.defaults)
+        variables = list(variables)
+        if variables:
+            _TorchOptimizer.__init__(self, variables, self.defaults)
+        # else: a model without trainable weights (Keras allows it); steps do nothing
         self.built = True
 
     @property

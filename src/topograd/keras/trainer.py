@@ -8,6 +8,8 @@ probabilities only when they need them.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from topograd.autograd.grad_mode import no_grad
@@ -38,6 +40,7 @@ class KerasTrainer(Trainer):
         super().__init__(model, loss, optimizer, metrics)
         self.fused = False
         self.regularizers = []
+        self._warned_untrainable = False
 
     def configure(self) -> None:
         """Decide the fused path and collect the penalties (the model must be built)."""
@@ -115,6 +118,11 @@ class KerasTrainer(Trainer):
 
     def train_step(self, x, y):
         loss, pred = self._loss_and_pred(x, y)
+        if not loss.requires_grad:  # as Keras: nothing to train is a warning, not an error
+            if not self._warned_untrainable:
+                self._warned_untrainable = True
+                warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+            return float(loss._data), pred
         opt = self.optimizer
         opt.zero_grad()
         loss.backward()
@@ -128,12 +136,18 @@ class KerasTrainer(Trainer):
 
     def predict_step(self, x):
         model = self.model
-        xt = self._built_for(x)
-        with no_grad():
-            if self.fused:
-                return _activate(model.call(xt, logits=True)._data,
-                                 self.loss_fn.fusable_activation)
-            return model.call(xt)._data
+        out = None
+        if type(x) is np.ndarray and x.dtype == np.float32:  # no graph needed: arrays only
+            out = model._infer(x, logits=self.fused)
+        if out is None:
+            xt = self._built_for(x)
+            with no_grad():
+                out = model.call(xt, logits=True)._data if self.fused else model.call(xt)._data
+        if not self.fused:
+            return out
+        if np.may_share_memory(out, x._data if isinstance(x, Tensor) else x):
+            out = out.copy()  # the activation works in place: never on the caller's data
+        return _activate(out, self.loss_fn.fusable_activation)
 
 
 def _activate(z: np.ndarray, name: str) -> np.ndarray:
