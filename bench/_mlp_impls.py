@@ -119,6 +119,21 @@ class NumpyMLP:
         return self.params
 
 
+class MatmulFloor(NumpyMLP):
+    """Not a training step: only the batch's fancy index and the five matrix products of
+    one step (forward, backward), on the same shapes. Their time is a floor that no
+    implementation calling this BLAS can go under; the weights never change."""
+
+    def _step(self, xb: np.ndarray, yb: np.ndarray) -> tuple[float, int]:
+        w1, _, w2, _ = self.params
+        h = xb @ w1
+        z = h @ w2
+        g_w2 = h.T @ z
+        dh = z @ w2.T
+        self.grads = (xb.T @ dh, g_w2)  # kept, as a real step keeps its gradients
+        return float("nan"), 0
+
+
 class _TorchStyleMLP:
     """The same PyTorch-style code on a library module ``lib`` (torch, or topograd as torch):
     nn.Sequential(Linear, ReLU, Linear), CrossEntropyLoss, optim.RMSprop."""
@@ -231,14 +246,17 @@ class TopogradTorchMLP(_TorchStyleMLP):
 
 
 def make(impl: str, seed: int, torch_threads: int):
-    """The implementation named ``impl`` ("numpy", "torch", "topograd", "topograd-torch")."""
+    """The implementation named ``impl`` ("numpy", "matmuls", "torch", "topograd",
+    "topograd-torch")."""
     if impl == "numpy":
         return NumpyMLP(seed)
+    if impl == "matmuls":
+        return MatmulFloor(seed)
     if impl == "torch":
         return TorchMLP(seed, torch_threads)
     if impl == "topograd":
         return TopogradKerasMLP(seed)
     if impl == "topograd-torch":
         return TopogradTorchMLP(seed)
-    raise ValueError(f"unknown implementation {impl!r}: expected numpy, torch, topograd or "
-                     "topograd-torch")
+    raise ValueError(f"unknown implementation {impl!r}: expected numpy, matmuls, torch, "
+                     "topograd or topograd-torch")

@@ -11,6 +11,9 @@ then predicts the 10,000 test images. The implementations (see ``bench/_mlp_impl
 * ``topograd-torch``: the PyTorch face (``nn.Sequential``, ``CrossEntropyLoss``,
   ``optim.RMSprop``), with ``--face torch`` or ``--face both``.
 * ``torch``: PyTorch eager, the same loop, when PyTorch is installed.
+* ``matmuls`` (only when asked for in ``--impls``): not a training step, only the batch's
+  fancy index and the five matrix products of a step: the floor under any implementation
+  that calls this BLAS.
 
 All do the same work per epoch: one permutation, a fancy-index per batch, the loss and
 the correct count accumulated per batch. Each measurement runs in its own subprocess, and
@@ -70,7 +73,7 @@ from _mlp_impls import make, numpy_forward  # noqa: E402
 from _procinfo import PeakMemory, blas_info  # noqa: E402
 
 RESULT_TAG = "@@RESULT "
-IMPL_ORDER = ("numpy", "topograd", "topograd-torch", "torch")
+IMPL_ORDER = ("numpy", "matmuls", "topograd", "topograd-torch", "torch")
 FACE_IMPLS = {"keras": ("topograd",), "torch": ("topograd-torch",),
               "both": ("topograd", "topograd-torch")}
 # (what, batch size or None for any, limit, compared with)
@@ -351,7 +354,7 @@ def main(argv=None) -> int:
                    help="one batch size (default 128); --batch-sizes for several")
     p.add_argument("--batch-sizes", default=None, help="comma-separated, e.g. 128,32")
     p.add_argument("--impls", default="numpy,topograd,torch",
-                   help="comma-separated subset of numpy,topograd,torch "
+                   help="comma-separated subset of numpy,matmuls,topograd,torch "
                         "(topograd expands per --face)")
     p.add_argument("--face", choices=("keras", "torch", "both"), default="keras",
                    help="which topograd face(s) to time")

@@ -51,6 +51,14 @@ def test_runs_numpy_and_topograd_faces(tmp_path):
         assert "targets:" in stdout and "x numpy" in stdout
 
 
+def test_matmul_floor_row_runs_without_loss_or_verdicts(tmp_path):
+    stdout, raw = _run("--impls", "numpy,matmuls", "--batch-size", "128", tmp_path=tmp_path)
+    runs = {r["impl"]: r for r in raw["results"]}
+    assert set(runs) == {"numpy", "matmuls"}
+    assert np.isnan(runs["matmuls"]["loss"]) and runs["matmuls"]["acc"] == 0
+    assert "matmuls" in stdout and "targets:" not in stdout  # verdicts are for topograd
+
+
 def test_partial_epoch_is_extrapolated(tmp_path):
     stdout, raw = _run("--impls", "numpy", "--batch-size", "64", "--steps", "2",
                        tmp_path=tmp_path)
