@@ -90,7 +90,9 @@ class Tensor(MathMixin, ShapeMixin):
     topograd.Size([2, 2])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_idx", "_vc", "__weakref__")
+    # _hooks (a leaf's gradient hooks) is set only by register_hook: read it with getattr
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_idx", "_vc", "_hooks",
+                 "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # make ndarray (op) Tensor defer to Tensor's reflected operator
 
@@ -418,14 +420,52 @@ class Tensor(MathMixin, ShapeMixin):
         backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        """Keep ``.grad`` on this non-leaf tensor after backward.
+
+        The retained gradient is the one after this tensor's hooks (see
+        :meth:`register_hook`), whatever the order they were registered in, and it
+        accumulates over backward passes, as on a leaf.
+
+        >>> import topograd
+        >>> x = topograd.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> y.retain_grad()
+        >>> (y * y).sum().backward()
+        >>> y.grad
+        tensor([ 6., 12.], dtype=float32)
+        """
         from .autograd.engine import retain_grad
 
         retain_grad(self)
 
     def register_hook(self, hook):
-        """Not supported yet (raises NotImplementedError)."""
-        raise NotImplementedError("tensor hooks are not supported in topograd yet")
+        """Register ``hook(grad)`` to be called with this tensor's gradient in backward.
+
+        The hook gets the gradient as a tensor and may return a tensor of the same
+        shape and dtype to use instead (None keeps it). On a leaf the hooks run on the
+        incoming gradient before it is added to ``.grad``; on a computed tensor they
+        run once its gradient is summed over all its uses, and what they return flows
+        on backward. Several hooks run in the order they were registered, each given
+        the previous one's result. ``autograd.grad`` runs them too, and with
+        ``create_graph=True`` the hook's tensor is part of the graph.
+
+        Args:
+            hook: a callable ``hook(grad) -> Tensor or None``.
+
+        Returns:
+            A handle; ``handle.remove()`` unregisters the hook.
+
+        >>> import topograd
+        >>> v = topograd.tensor([0.0, 0.0, 0.0], requires_grad=True)
+        >>> h = v.register_hook(lambda grad: grad * 2)  # double the gradient
+        >>> v.backward(topograd.tensor([1.0, 2.0, 3.0]))
+        >>> v.grad
+        tensor([2., 4., 6.], dtype=float32)
+        >>> h.remove()
+        """
+        from .autograd.hooks import register_tensor_hook
+
+        return register_tensor_hook(self, hook)
 
     # -- printing ----------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -717,16 +717,31 @@ class MathMixin:
         out = fn(self._data, axis=self._norm_dim(dim), keepdims=bool(keepdim))
         return Tensor._from_array(np.asarray(out, dtype=np.int64))
 
-    def prod(self, dim=None, keepdim=False):
-        """Product of the elements (over ``dim``); not differentiable yet.
+    def prod(self, dim=None, keepdim=False, *, dtype=None, axis=None, keepdims=None):
+        """Product of all elements, or over ``dim``; differentiable, zeros included.
+
+        Args:
+            dim: the dimension to reduce (None: all); a tuple of dimensions is accepted
+                too (``axis`` is NumPy's spelling).
+            keepdim: keep the reduced dimension as size 1; ``keepdims`` also accepted.
+            dtype: optional dtype to cast to first (integers and bools otherwise give
+                int64, as in PyTorch).
+
+        Returns:
+            A tensor. The gradient of an element is the product of the other elements of
+            its slice (PyTorch's rule): with one zero in a slice only the zero gets a
+            gradient, with two or more none does; double backward works too.
 
         >>> import topograd
-        >>> topograd.tensor([2.0, 3.0]).prod().item()
-        6.0
+        >>> x = topograd.tensor([[2.0, 3.0], [4.0, 0.0]], requires_grad=True)
+        >>> x.prod().item(), x.prod(1).tolist(), x.prod(0, keepdim=True).shape
+        (0.0, [6.0, 0.0], topograd.Size([1, 2]))
+        >>> x.prod(1).sum().backward()
+        >>> x.grad.tolist()
+        [[3.0, 2.0], [0.0, 4.0]]
         """
-        if self.requires_grad:
-            raise NotImplementedError("prod() is not differentiable in topograd yet")
-        return Tensor._from_array(np.asarray(self._data.prod(axis=dim, keepdims=keepdim)))
+        t = self if dtype is None else self.type(dtype)
+        return R.Prod.apply(t, self._axes(dim, axis), bool(keepdim or keepdims))
 
     def norm(self, p=2, dim=None, keepdim=False):
         """The p-norm (p = 1, 2 or inf) over all elements or ``dim``."""

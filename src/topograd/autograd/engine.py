@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..tensor import Tensor
+from . import hooks as _hooks
 from .function import _FREED, _FREED_MESSAGE, Function
 from .grad_mode import STATE
 
@@ -210,6 +211,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             capture.setdefault(key, []).append(k)
 
     order = toposort(root_nodes)
+    active = None  # with inputs: the nodes PyTorch's engine would run (see _active_nodes)
+    unhooked = {}  # with inputs: node -> its gradients before its hooks ran
     for node in order:
         grads = buffers.pop(node, None)
         if grads is None:
@@ -218,18 +221,28 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             raise RuntimeError(_FREED_MESSAGE)
         if node._versions is not None or node._out_dirty:
             _check_versions(node)
+        if node._hooks is not None:  # hooks or retain_grad on a tensor this node made
+            if capture is None:
+                _node_hooks(node, grads, create_graph)
+            else:
+                if active is None:
+                    active = _active_nodes(order, capture)
+                leads_on = active.get(node)
+                if leads_on is not None:
+                    if leads_on:  # PyTorch captures before the hooks of a node it runs
+                        unhooked[node] = list(grads)
+                    _node_hooks(node, grads, create_graph)
         for i, g in enumerate(grads):
             if g is None:
                 grads[i] = _zeros(node.out_shapes[i], create_graph)
         if capture is not None:
-            for i, g in enumerate(grads):
+            grads_out = grads
+            if unhooked and node in unhooked:  # what autograd.grad returns: before hooks
+                grads_out = [grads[i] if u is None else u
+                             for i, u in enumerate(unhooked.pop(node))]
+            for i, g in enumerate(grads_out):
                 for k in capture.get((node, i), ()):
                     captured[k] = g
-        if node._retained is not None:
-            for i, ref in node._retained.items():
-                t = ref()
-                if t is not None:
-                    t.grad = grads[i] if create_graph else Tensor._from_array(grads[i].copy())
         in_grads = _call_backward(node, grads, create_graph)
         shapes = node.in_shapes
         for k, obj in enumerate(node.next_edges):
@@ -264,8 +277,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
     if capture is not None:
         for t, g in leaf_grads.items():
-            for k in capture.get((t, -1), ()):
-                captured[k] = g
+            ks = capture.get((t, -1))
+            if ks:
+                g = _leaf_grad(t, g, create_graph)
+                for k in ks:
+                    captured[k] = g
         for k, g in enumerate(captured):
             if g is None and not allow_unused:
                 raise RuntimeError(
@@ -296,15 +312,120 @@ def _owned(g, seen: set):
     return g
 
 
+def _run_hooks(hooks: dict, g, create_graph: bool):
+    """Pass gradient ``g`` through ``hooks`` in order; return what the last one made.
+
+    ``g`` is an array on the first-order path (the hooks see it as a Tensor and their
+    result is unwrapped), a Tensor with ``create_graph``, or None for an output of a
+    multi-output node that no use reached (as PyTorch, the hooks see None and may
+    not replace it). Grad mode is ``create_graph`` while they run, as in backward.
+    """
+    prev = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        if g is None:
+            for hook in tuple(hooks.values()):
+                if hook(None) is not None:
+                    raise RuntimeError("can't replace a None gradient with a non-None value")
+            return None
+        t = g if create_graph else Tensor._from_array(g)
+        for hook in tuple(hooks.values()):  # a hook may remove hooks: run the ones seen now
+            r = hook(t)
+            if r is None or r is t:
+                continue
+            _hooks.check_hook_result(t, r, hook)
+            t = r
+    finally:
+        STATE.enabled = prev
+    return t if create_graph else t._data
+
+
+def _node_hooks(node: Function, grads: list, create_graph: bool) -> None:
+    """Run the hooks of the tensors ``node`` made on their summed gradients, in place in
+    ``grads``; then fill the ``.grad`` of the retained ones (PyTorch runs retain_grad's
+    hook after the others, so ``.grad`` holds the hooked gradient)."""
+    for i, (dtype, hooks) in node._hooks.items():
+        if not hooks:
+            continue
+        g = grads[i]
+        if g is not None and g.dtype != dtype:
+            g = g.to(dtype) if create_graph else g.astype(dtype)
+        grads[i] = _run_hooks(hooks, g, create_graph)
+    retained = node._retained
+    if retained is None:
+        return
+    for i, ref in retained.items():
+        t = ref()
+        g = grads[i]
+        if t is None or g is None:
+            continue
+        if create_graph:
+            if g.dtype != t.dtype:
+                g = g.to(t.dtype)
+            t.grad = g if t.grad is None else t.grad + g
+        elif t.grad is None:
+            t.grad = Tensor._from_array(g.astype(t._data.dtype))  # a copy
+        else:
+            t.grad = Tensor._from_array(t.grad._data + g.astype(t._data.dtype, copy=False))
+
+
+def _active_nodes(order: list, capture: dict) -> dict:
+    """The nodes that made an input of ``autograd.grad`` or lie on a path to one.
+
+    PyTorch's engine runs only those, so only their tensors' hooks (and retained
+    gradients) see a gradient. Maps each to whether it leads on to an input (True) or
+    only made one (False). Computed only when a node with hooks is reached.
+    """
+    made = {key[0] for key in capture if key[1] >= 0}
+    active = {}
+    for node in reversed(order):  # a node's inputs' nodes come before it
+        leads_on = False
+        for edge in node.next_edges:
+            if edge is None:
+                continue
+            if isinstance(edge, Tensor):
+                if (edge, -1) in capture:
+                    leads_on = True
+                    break
+                continue
+            if type(edge) is tuple:
+                edge = edge[0]
+            if edge in active:
+                leads_on = True
+                break
+        if leads_on or node in made:
+            active[node] = leads_on
+    return active
+
+
+def _leaf_grad(leaf: Tensor, g, create_graph: bool):
+    """A leaf's summed gradient in the leaf's dtype, through the leaf's hooks."""
+    if create_graph:
+        if g.dtype != leaf.dtype:
+            g = g.to(leaf.dtype)
+    elif g.dtype != leaf._data.dtype:
+        g = g.astype(leaf._data.dtype)
+    if _hooks.leaf_hooks_used:
+        hooks = getattr(leaf, "_hooks", None)
+        if hooks:
+            r = _run_hooks(hooks, g, create_graph)
+            if r is not g and not create_graph:
+                r = r.copy()  # the hook's tensor may be the caller's: .grad gets its own
+            g = r
+    return g
+
+
 def _accumulate_leaves(leaf_grads: dict, root_grads, create_graph: bool) -> None:
     seen = {id(g) for g in root_grads if not isinstance(g, Tensor)}
+    hooked = _hooks.leaf_hooks_used
     for leaf, g in leaf_grads.items():
         if create_graph:
-            if g.dtype != leaf.dtype:
-                g = g.to(leaf.dtype)
+            g = _leaf_grad(leaf, g, True)
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
-        if g.dtype != leaf._data.dtype:
+        if hooked:
+            g = _leaf_grad(leaf, g, False)
+        elif g.dtype != leaf._data.dtype:
             g = g.astype(leaf._data.dtype)
         if leaf.grad is None:
             leaf.grad = Tensor._from_array(_owned(g, seen))
@@ -353,11 +474,16 @@ def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=Fals
         gradient = Tensor._from_array(gradient)
     if inputs is not None:
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        for t in inputs:
+            if t._ctx is not None:
+                retain_grad(t)  # as PyTorch: a computed input gets .grad by retain_grad
         grads = run_backward([tensor], [gradient], retain_graph, create_graph, inputs,
                              allow_unused=True)
+        done = set()
         for t, g in zip(inputs, grads):
-            if g is None:
+            if g is None or t._ctx is not None or id(t) in done:
                 continue
+            done.add(id(t))
             if create_graph:
                 t.grad = g if t.grad is None else t.grad + g
             elif t.grad is None:
@@ -500,10 +626,25 @@ def topological_order(tensor: Tensor) -> TopologicalOrder:
 
 
 def retain_grad(tensor: Tensor) -> None:
-    """Make a non-leaf ``tensor`` keep its ``.grad`` after backward."""
+    """Make a non-leaf ``tensor`` keep its ``.grad`` after backward (``Tensor.retain_grad``).
+
+    Args:
+        tensor: a tensor that requires grad; on a leaf this does nothing.
+
+    >>> import topograd
+    >>> y = topograd.ones(2, requires_grad=True) * 2
+    >>> topograd.autograd.engine.retain_grad(y)
+    >>> y.sum().backward()
+    >>> y.grad
+    tensor([1., 1.], dtype=float32)
+    """
+    if not tensor.requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
     node = tensor._ctx
     if node is None:
         return
     if node._retained is None:
         node._retained = {}
     node._retained[tensor._out_idx] = weakref.ref(tensor)
+    if node._hooks is None:
+        node._hooks = {}  # the engine looks at _retained only on nodes with _hooks

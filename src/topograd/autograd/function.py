@@ -79,6 +79,9 @@ class Function:
                  "__dict__")
     _array_api = False  # built-in primitives set True: forward/backward see ndarrays
     _retained = None  # {output index: weakref to a tensor that keeps its .grad}
+    # {output index: (dtype, {hook id: hook})} for the tensors this node made that have
+    # hooks; retain_grad sets it too (maybe empty): the engine checks only this slot
+    _hooks = None
     _out_dirty = False  # an output that backward needs was modified in place
     _saved_out_idx = 0  # which output the saved output (saved[_out_pos]) is
 

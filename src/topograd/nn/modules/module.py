@@ -28,30 +28,10 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ...autograd.hooks import RemovableHandle
 from ...tensor import Parameter, Size, Tensor
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: call ``remove()`` to unregister the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks: dict) -> None:
-        self.hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        """Unregister the hook (no error when it is already gone)."""
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 def _addindent(s: str, spaces: int) -> str:
