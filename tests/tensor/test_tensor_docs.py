@@ -13,7 +13,7 @@ import topograd.autograd as autograd
 
 MODULES = ["topograd.tensor", "topograd.tensor_math", "topograd.tensor_shape",
            "topograd.creation", "topograd.ops", "topograd.random", "topograd.autograd",
-           "topograd.autograd.function", "topograd.autograd.engine",
+           "topograd.autograd.function", "topograd.autograd.engine", "topograd.autograd.hooks",
            "topograd.autograd.grad_mode", "topograd.autograd.gradcheck",
            "topograd.functions.elementwise", "topograd.functions.reduce",
            "topograd.functions.movement", "topograd.functions.matmul",
