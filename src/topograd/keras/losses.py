@@ -1,6 +1,8 @@
 """Loss functions by Keras's names, with Keras's formulas and argument order ``(y_true, y_pred)``.
 
-A Loss object returns the mean over the batch of the per-sample losses (``call``).
+A Loss object returns the mean over the batch of the per-sample losses (``call``); with
+``sample_weight`` (one weight per sample) it is Keras's ``"sum_over_batch_size"``:
+``sum(w * loss) / batch size``, not divided by the sum of the weights.
 Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; ``from_logits=True`` takes raw
 scores instead. When a model's last layer is a softmax (sigmoid) and the loss is a
 categorical (binary) cross-entropy, the model hands the loss the pre-activation logits and
@@ -207,6 +209,21 @@ def huber(y_true, y_pred, delta: float = 1.0):
     return h.mean(dim=-1) if h.ndim > 1 else h
 
 
+def _weights_for(sample_weight, per: Tensor) -> np.ndarray:
+    """One weight per sample, shaped to scale the per-sample losses ``per`` along axis 0."""
+    w = sample_weight._data if isinstance(sample_weight, Tensor) else np.asarray(sample_weight)
+    if w.dtype != per._data.dtype:
+        w = w.astype(per._data.dtype)
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w.reshape(len(w))
+    if per.ndim == 0 or w.ndim == 0:  # a loss already reduced: Keras broadcasts it
+        return w
+    if w.ndim != 1 or len(w) != per.shape[0]:
+        raise ValueError(f"sample_weight expected one weight per sample, shape "
+                         f"({per.shape[0]},), found shape {w.shape}")
+    return w.reshape((len(w),) + (1,) * (per.ndim - 1))
+
+
 def _last_axis(axis) -> None:
     if axis != -1:
         raise NotImplementedError("only axis=-1 (classes last) is supported")
@@ -240,29 +257,42 @@ class Loss:
     def __init__(self, name: str | None = None, reduction: str = "sum_over_batch_size") -> None:
         if name is not None:
             self.name = name
-        if reduction not in ("sum_over_batch_size", "sum", "none", "mean", "auto"):
-            raise ValueError(f"reduction expected 'sum_over_batch_size', 'sum' or 'none', found "
-                             f"{reduction!r}")
+        if reduction not in ("sum_over_batch_size", "sum", "none", "mean", "auto",
+                             "mean_with_sample_weight"):
+            raise ValueError(f"reduction expected 'sum_over_batch_size', 'sum', 'none' or "
+                             f"'mean_with_sample_weight', found {reduction!r}")
         self.reduction = reduction
 
     def call(self, y_true, y_pred):
         """The per-sample losses (a Tensor)."""
         raise NotImplementedError
 
-    def _reduce(self, per):
+    def _reduce(self, per, sample_weight=None):
+        if sample_weight is not None:
+            w = _weights_for(sample_weight, per)
+            per = per * Tensor._from_array(w)
+            if self.reduction == "mean_with_sample_weight":  # Keras: 0 when the weights are
+                total = float(np.broadcast_to(w, per.shape).sum())  # all zero
+                return per.sum() / total if total else per.sum() * 0.0
         if self.reduction == "none":
             return per
         if self.reduction == "sum":
             return per.sum()
-        return per.mean()
+        return per.mean()  # Keras's "sum_over_batch_size": sum / number of values
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if sample_weight is not None:
-            raise NotImplementedError("sample_weight is not supported yet")
-        return self._reduce(self.call(y_true, _pred(y_pred)))
+        """The reduced loss; ``sample_weight`` (one weight per sample) scales each sample's
+        loss before the reduction, as Keras does.
 
-    def from_logits_loss(self, y_true, logits):
-        """The reduced loss computed from the last layer's pre-activation ``logits``."""
+        >>> import numpy as np, topograd
+        >>> y, p = np.zeros((2, 1)), topograd.tensor([[1.0], [2.0]])  # losses 1 and 4
+        >>> MeanSquaredError()(y, p, sample_weight=np.array([3.0, 0.5])).item()  # 5 / 2
+        2.5
+        """
+        return self._reduce(self.call(y_true, _pred(y_pred)), sample_weight)
+
+    def from_logits_loss(self, y_true, logits, sample_weight=None):
+        """The reduced (and weighted) loss from the last layer's pre-activation ``logits``."""
         raise NotImplementedError
 
     def get_config(self) -> dict:
@@ -302,11 +332,12 @@ class CategoricalCrossentropy(Loss):
     def call(self, y_true, y_pred):
         return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
 
-    def from_logits_loss(self, y_true, logits):
+    def from_logits_loss(self, y_true, logits, sample_weight=None):
         t = _target(y_true, logits)
-        if self.reduction in ("none", "sum"):
+        if sample_weight is not None or self.reduction in ("none", "sum"):
             return self._reduce(F.cross_entropy(logits, t, reduction="none",
-                                                label_smoothing=self.label_smoothing))
+                                                label_smoothing=self.label_smoothing),
+                                sample_weight)
         return F.cross_entropy(logits, t, label_smoothing=self.label_smoothing)
 
 
@@ -338,13 +369,14 @@ class SparseCategoricalCrossentropy(Loss):
     def call(self, y_true, y_pred):
         return sparse_categorical_crossentropy(y_true, y_pred, self.from_logits)
 
-    def from_logits_loss(self, y_true, logits):
+    def from_logits_loss(self, y_true, logits, sample_weight=None):
         arr = y_true._data if isinstance(y_true, Tensor) else np.asarray(y_true)
         if arr.dtype != np.int64 or arr.ndim != 1:
             arr = arr.reshape(logits.shape[:-1]).astype(np.int64, copy=False)
         labels = Tensor._from_array(arr)
-        if self.reduction in ("none", "sum"):
-            return self._reduce(F.cross_entropy(logits, labels, reduction="none"))
+        if sample_weight is not None or self.reduction in ("none", "sum"):
+            return self._reduce(F.cross_entropy(logits, labels, reduction="none"),
+                                sample_weight)
         return F.cross_entropy(logits, labels)
 
 
@@ -375,8 +407,9 @@ class BinaryCrossentropy(Loss):
     def call(self, y_true, y_pred):
         return binary_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
 
-    def from_logits_loss(self, y_true, logits):
-        return self._reduce(binary_crossentropy(y_true, logits, True, self.label_smoothing))
+    def from_logits_loss(self, y_true, logits, sample_weight=None):
+        return self._reduce(binary_crossentropy(y_true, logits, True, self.label_smoothing),
+                            sample_weight)
 
 
 class LossFunctionWrapper(Loss):

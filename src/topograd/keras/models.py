@@ -53,6 +53,7 @@ class Model(Layer):
         self.optimizer = None
         self.loss = None
         self.compiled_metrics = []
+        self.compiled_weighted_metrics = []
         self.history = None
         self.stop_training = False
         self._trainer = None
@@ -64,7 +65,7 @@ class Model(Layer):
 
     # -- compile -------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
-                **kwargs) -> None:
+                weighted_metrics=None, **kwargs) -> None:
         """Choose the optimizer, the loss and the metrics.
 
         Args:
@@ -72,7 +73,11 @@ class Model(Layer):
                 ``"adamw"``, with Keras's defaults) or an optimizer object.
             loss: a name (``"categorical_crossentropy"``, ``"mse"``, ...), a Loss object or
                 a function ``(y_true, y_pred) -> per-sample losses``.
-            metrics: names (``"accuracy"``, ``"precision"``, ...) or Metric objects.
+            metrics: names (``"accuracy"``, ``"precision"``, ...) or Metric objects; as in
+                Keras, they ignore ``sample_weight``/``class_weight``.
+            weighted_metrics: metrics weighted by ``sample_weight``/``class_weight``
+                (``sum(w * value) / sum(w)``); a name already in ``metrics`` is logged as
+                ``weighted_<name>``.
 
         >>> from topograd.keras import models, layers
         >>> m = models.Sequential([layers.Dense(2, input_shape=(3,))])
@@ -90,7 +95,9 @@ class Model(Layer):
         self.optimizer = optimizers_mod.get(optimizer)
         self.loss = losses_mod.get(loss)
         self.compiled_metrics = [metrics_mod.get(m) for m in (metrics or [])]
-        self._trainer = _KerasTrainer(self, self.loss, self.optimizer, self.compiled_metrics)
+        self.compiled_weighted_metrics = [metrics_mod.get(m) for m in (weighted_metrics or [])]
+        self._trainer = _KerasTrainer(self, self.loss, self.optimizer, self.compiled_metrics,
+                                      self.compiled_weighted_metrics)
         if self.built:
             self._trainer.configure()
 
@@ -102,8 +109,8 @@ class Model(Layer):
 
     @property
     def metrics_names(self) -> list:
-        """``["loss", *metric names]``."""
-        return ["loss"] + [m.name for m in self.compiled_metrics]
+        """``["loss", *metric names, *weighted metric names]``."""
+        return ["loss"] + [m.name for m in self.compiled_metrics + self.compiled_weighted_metrics]
 
     # -- fit / evaluate / predict --------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs: int = 1, verbose="auto",
@@ -114,22 +121,40 @@ class Model(Layer):
         """Train the model; return the History (also kept as ``model.history``).
 
         Args:
-            x, y: inputs and targets (arrays), or a DataLoader of ``(x, y)`` batches as x.
+            x, y: inputs and targets (arrays), or a DataLoader of ``(x, y)`` or ``(x, y,
+                sample_weight)`` batches as x.
             batch_size: samples per batch (default 32).
             epochs: train until this epoch.
             verbose: 0 silent, 1 live bar, 2 one line per epoch, ``"auto"``.
             callbacks: e.g. ``[EarlyStopping(...), ModelCheckpoint(...)]``.
-            validation_split: the last fraction of x/y held out for validation.
-            validation_data: ``(x_val, y_val)``; its metrics are logged with ``val_``.
+            validation_split: the last fraction of x/y (and of ``sample_weight``) held out
+                for validation.
+            validation_data: ``(x_val, y_val)`` or ``(x_val, y_val, val_sample_weight)``;
+                its loss and metrics are logged with ``val_``.
             shuffle: reshuffle every epoch.
+            class_weight: ``{class index: weight}`` (arrays only): each training sample's
+                loss is weighted by its class's weight (the label, the arg-max of a one-hot
+                row, or the rounded 0/1 target of a single sigmoid unit); classes not in the
+                dict weigh 1. Not applied to validation data, as in Keras.
+            sample_weight: one weight per training sample (arrays only), shape ``(n,)`` or
+                ``(n, 1)``, finite (negative allowed, as in Keras); not with
+                ``class_weight``. Shuffled and batched with x and y.
             initial_epoch: the epoch to start from.
+
+        Weighted batches weight each sample's loss and reduce as Keras's
+        ``"sum_over_batch_size"``: ``sum(w * loss) / batch size``; the logged ``loss`` is
+        that weighted loss. Only ``weighted_metrics`` (see :meth:`compile`) are weighted.
 
         Returns:
             A :class:`topograd.train.History`.
+
+        Raises:
+            ValueError: weights of the wrong shape or length, NaN or infinite weights, a
+                ``class_weight`` that is not a dict of int-like keys to numbers, both
+                weightings at once, or weights with a DataLoader.
+            TypeError: non-numeric ``sample_weight``.
         """
         trainer = self._require_compiled("training")
-        if class_weight is not None or sample_weight is not None:
-            raise NotImplementedError("class_weight and sample_weight are not supported yet")
         if validation_steps is not None:
             raise NotImplementedError("validation_steps is not supported yet")
         if x is None:
@@ -142,7 +167,8 @@ class Model(Layer):
                               validation_data=validation_data, shuffle=shuffle,
                               initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
                               validation_batch_size=validation_batch_size,
-                              validation_freq=validation_freq)
+                              validation_freq=validation_freq, sample_weight=sample_weight,
+                              class_weight=class_weight)
         self.history = history
         return history
 
@@ -150,22 +176,30 @@ class Model(Layer):
                  steps=None, callbacks=None, return_dict: bool = False):
         """The loss and metrics on the data, in inference mode.
 
+        Args:
+            x, y: inputs and targets (arrays), or a DataLoader of ``(x, y)`` or ``(x, y,
+                sample_weight)`` batches as x.
+            batch_size: samples per batch (default 32).
+            verbose: 0, 1, 2 or ``"auto"``.
+            sample_weight: one weight per sample (arrays only), shape ``(n,)`` or
+                ``(n, 1)``: the loss is ``sum(w * loss) / n`` and ``weighted_metrics`` are
+                weighted, as in Keras.
+            steps: evaluate only this many batches.
+            callbacks: callbacks (their ``on_test_*`` hooks run).
+            return_dict: return ``{name: value}``.
+
         Returns:
-            The loss when no metrics were compiled, else ``[loss, *metrics]`` (compile's
-            order), or a dict with ``return_dict=True``.
+            The loss when no metrics were compiled, else ``[loss, *metrics,
+            *weighted_metrics]`` (compile's order), or a dict with ``return_dict=True``.
         """
         trainer = self._require_compiled("evaluating")
-        if sample_weight is not None:
-            raise NotImplementedError("sample_weight is not supported yet")
         if self.built:
             trainer.configure()
         logs = trainer.evaluate(x, y, batch_size=batch_size or 32, verbose=verbose,
-                                callbacks=callbacks, steps=steps)
+                                callbacks=callbacks, steps=steps, sample_weight=sample_weight)
         if return_dict:
             return logs
-        if not self.compiled_metrics:
-            return logs["loss"]
-        return [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics]
+        return _ordered(logs["loss"], logs, self)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, batch by batch, as one NumPy array."""
@@ -175,29 +209,19 @@ class Model(Layer):
         return trainer.predict(x, batch_size=batch_size or 32, verbose=verbose, steps=steps,
                                callbacks=callbacks)
 
-    def train_on_batch(self, x, y):
-        """One training step on one batch; returns the loss (and metrics)."""
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None,
+                       return_dict: bool = False):
+        """One training step on one batch (optionally weighted, as :meth:`fit`); returns
+        the loss, ``[loss, *metrics]``, or a dict with ``return_dict=True``."""
         trainer = self._require_compiled("training")
-        x, y = trainer.prepare(np.asarray(x), np.asarray(y), "fit")
-        self.train(True)
-        for m in trainer.metrics:
-            m.reset_state()
-        loss, pred = trainer.train_step(x, y)
-        for m in trainer.metrics:
-            m.update_state(y, pred)
-        return loss if not trainer.metrics else [loss] + [m.result() for m in trainer.metrics]
+        loss, logs = trainer.on_batch(x, y, sample_weight, class_weight, training=True)
+        return {"loss": loss, **logs} if return_dict else _ordered(loss, logs, self)
 
-    def test_on_batch(self, x, y):
-        """The loss (and metrics) on one batch, in inference mode."""
+    def test_on_batch(self, x, y, sample_weight=None, return_dict: bool = False):
+        """The loss (and metrics) on one batch, in inference mode, optionally weighted."""
         trainer = self._require_compiled("evaluating")
-        x, y = trainer.prepare(np.asarray(x), np.asarray(y), "evaluate")
-        self.train(False)
-        for m in trainer.metrics:
-            m.reset_state()
-        loss, pred = trainer.test_step(x, y)
-        for m in trainer.metrics:
-            m.update_state(y, pred)
-        return loss if not trainer.metrics else [loss] + [m.result() for m in trainer.metrics]
+        loss, logs = trainer.on_batch(x, y, sample_weight, None, training=False)
+        return {"loss": loss, **logs} if return_dict else _ordered(loss, logs, self)
 
     def predict_on_batch(self, x):
         """The outputs for one batch, as an array."""
@@ -264,6 +288,12 @@ class Model(Layer):
                 f" Trainable params: {trainable:,} ({_size(trainable)})",
                 f" Non-trainable params: {total - trainable:,} ({_size(total - trainable)})"]
         (print_fn or print)("\n".join(out))
+
+
+def _ordered(loss, logs: dict, model):
+    """Keras's list form of results: the loss alone, or ``[loss, *metrics]``."""
+    metrics = model.compiled_metrics + model.compiled_weighted_metrics
+    return [loss] + [logs[m.name] for m in metrics] if metrics else loss
 
 
 def _size(n_params: int) -> str:

@@ -4,6 +4,11 @@ When the last layer's activation is a softmax (sigmoid) and the loss a categoric
 cross-entropy, the step computes the loss from the pre-activation logits with the fused
 primitive of :mod:`topograd.nn.functional`, as Keras does internally; the metrics get
 probabilities only when they need them.
+
+Sample weights (``fit(sample_weight=..., class_weight=...)``, ``evaluate(sample_weight=...)``)
+reach the steps as a third argument; both loss paths then weight the per-sample losses and
+reduce them as Keras's ``"sum_over_batch_size"``. Unweighted batches run the steps exactly
+as before (no weight arrays, no extra operations).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 
 from topograd.autograd.grad_mode import no_grad
 from topograd.tensor import Tensor
+from topograd.train import data as data_mod
 from topograd.train.data import check_finite
 from topograd.train.loop import Trainer
 
@@ -36,8 +42,10 @@ class KerasTrainer(Trainer):
     ('KerasTrainer', True)
     """
 
-    def __init__(self, model, loss, optimizer, metrics) -> None:
-        super().__init__(model, loss, optimizer, metrics)
+    supports_sample_weight = True
+
+    def __init__(self, model, loss, optimizer, metrics, weighted_metrics=None) -> None:
+        super().__init__(model, loss, optimizer, metrics, weighted_metrics)
         self.fused = False
         self.regularizers = []
         self._warned_untrainable = False
@@ -99,25 +107,32 @@ class KerasTrainer(Trainer):
             self.configure()
         return xt
 
-    def _loss_and_pred(self, x, y):
+    def _loss_and_pred(self, x, y, sample_weight=None):
         model = self.model
         xt = self._built_for(x)
         if self.fused:
             logits = model.call(xt, logits=True)
-            loss = self.loss_fn.from_logits_loss(y, logits)
+            if sample_weight is None:
+                loss = self.loss_fn.from_logits_loss(y, logits)
+            else:
+                loss = self.loss_fn.from_logits_loss(y, logits, sample_weight=sample_weight)
             pred = logits._data
-            if any(m.needs_probabilities for m in self.metrics):
+            if any(m.needs_probabilities for m in self.metrics) or \
+                    any(m.needs_probabilities for m in self.weighted_metrics):
                 pred = _activate(pred.copy(), self.loss_fn.fusable_activation)
         else:
             out = model.call(xt)
-            loss = self.loss_fn(y, out)
+            if sample_weight is None:
+                loss = self.loss_fn(y, out)
+            else:
+                loss = self.loss_fn(y, out, sample_weight=sample_weight)
             pred = out._data
         for reg, w in self.regularizers:
             loss = loss + reg(w)
         return loss, pred
 
-    def train_step(self, x, y):
-        loss, pred = self._loss_and_pred(x, y)
+    def train_step(self, x, y, sample_weight=None):
+        loss, pred = self._loss_and_pred(x, y, sample_weight)
         if not loss.requires_grad:  # as Keras: nothing to train is a warning, not an error
             if not self._warned_untrainable:
                 self._warned_untrainable = True
@@ -129,10 +144,40 @@ class KerasTrainer(Trainer):
         opt.step()
         return float(loss._data), pred
 
-    def test_step(self, x, y):
+    def test_step(self, x, y, sample_weight=None):
         with no_grad():
-            loss, pred = self._loss_and_pred(x, y)
+            loss, pred = self._loss_and_pred(x, y, sample_weight)
         return float(loss._data), pred
+
+    def on_batch(self, x, y, sample_weight, class_weight, training: bool):
+        """``train_on_batch`` / ``test_on_batch``: one step and the metrics of that batch.
+
+        Returns:
+            ``(loss, {metric name: value})``.
+        """
+        purpose = "fit" if training else "evaluate"
+        x = np.asarray(x)
+        y = np.asarray(y)
+        if sample_weight is not None or class_weight is not None:
+            sample_weight, class_weight = data_mod.check_fit_weights(x, sample_weight,
+                                                                     class_weight)
+        x, y = self.prepare(x, y, purpose)
+        if class_weight is not None:
+            sample_weight = data_mod.class_weight_to_sample_weights(y, class_weight)
+        self.model.train(training)
+        metrics = self.metrics + self.weighted_metrics
+        for m in metrics:
+            m.reset_state()
+        step = self.train_step if training else self.test_step
+        loss, pred = step(x, y) if sample_weight is None else step(x, y, sample_weight)
+        for m in self.metrics:
+            m.update_state(y, pred)
+        for m in self.weighted_metrics:
+            if sample_weight is None:
+                m.update_state(y, pred)
+            else:
+                m.update_state(y, pred, sample_weight=sample_weight)
+        return loss, {m.name: m.result() for m in metrics}
 
     def predict_step(self, x):
         model = self.model

@@ -1,9 +1,13 @@
 """What the loop trains on: arrays batched by one fancy index each, or any iterable of batches.
 
+Every source yields ``(x, y, sample_weight)`` triples; ``y`` and ``sample_weight`` are None
+when there are none. Sample weights (Keras's ``sample_weight`` / ``class_weight``) are
+checked here once, before any work, and batched with x and y.
+
 >>> import numpy as np
 >>> src = ArrayBatches(np.arange(10.0).reshape(5, 2), np.arange(5), batch_size=2,
 ...                    shuffle=False)
->>> len(src), [len(y) for _, y in src.epoch()]
+>>> len(src), [len(y) for _, y, _ in src.epoch()]
 (3, [2, 2, 1])
 """
 
@@ -16,7 +20,8 @@ import numbers
 import numpy as np
 
 __all__ = ["ArrayBatches", "IterableBatches", "as_source", "as_array", "check_finite",
-           "split_validation"]
+           "split_validation", "check_sample_weight", "check_class_weight",
+           "class_weight_to_sample_weights", "check_fit_weights", "is_batch_iterable"]
 
 
 def as_array(a, name: str) -> np.ndarray:
@@ -73,7 +78,7 @@ def _check_batch_size(batch_size) -> int:
 
 
 class ArrayBatches:
-    """Batches of ``(x, y)`` from arrays: each batch is one fancy index (or a slice) per array.
+    """Batches of ``(x, y, sample_weight)`` from arrays: one fancy index (or a slice) per array.
 
     Args:
         x: inputs, first axis = samples.
@@ -81,11 +86,15 @@ class ArrayBatches:
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: a new random order every epoch, drawn from topograd's global generator
             (so ``topograd.manual_seed`` makes it repeatable).
+        sample_weight: one weight per sample (checked: see :func:`check_sample_weight`),
+            or None.
     """
 
-    def __init__(self, x: np.ndarray, y, batch_size: int, shuffle: bool) -> None:
+    def __init__(self, x: np.ndarray, y, batch_size: int, shuffle: bool,
+                 sample_weight=None) -> None:
         self.x = x
         self.y = y
+        self.sample_weight = sample_weight
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = shuffle
         self.n = len(x)
@@ -94,8 +103,8 @@ class ArrayBatches:
         return -(-self.n // self.batch_size)
 
     def epoch(self, steps: int | None = None):
-        """Yield ``(x_batch, y_batch)`` for one pass (``y_batch`` is None without targets)."""
-        x, y, bs, n = self.x, self.y, self.batch_size, self.n
+        """Yield ``(x_batch, y_batch, weight_batch)`` for one pass (None where absent)."""
+        x, y, w, bs, n = self.x, self.y, self.sample_weight, self.batch_size, self.n
         count = len(self) if steps is None else min(steps, len(self))
         if self.shuffle:
             from topograd.random import default_generator
@@ -103,14 +112,17 @@ class ArrayBatches:
             order = default_generator().permutation(n)
             for s in range(0, count * bs, bs):
                 idx = order[s:s + bs]
-                yield x[idx], (None if y is None else y[idx])
+                yield (x[idx], (None if y is None else y[idx]),
+                       (None if w is None else w[idx]))
         else:
             for s in range(0, count * bs, bs):
-                yield x[s:s + bs], (None if y is None else y[s:s + bs])
+                yield (x[s:s + bs], (None if y is None else y[s:s + bs]),
+                       (None if w is None else w[s:s + bs]))
 
 
 class IterableBatches:
-    """Batches from a DataLoader or any re-iterable of ``(x, y)`` pairs (or of inputs alone).
+    """Batches from a DataLoader or any re-iterable of ``(x, y)`` pairs, ``(x, y,
+    sample_weight)`` triples (as Keras reads them) or inputs alone.
 
     Args:
         data: an iterable; iterated afresh every epoch.
@@ -138,22 +150,33 @@ class IterableBatches:
         for batch in it:
             if isinstance(batch, (tuple, list)):
                 if len(batch) == 2:
-                    yield batch[0], batch[1]
+                    yield batch[0], batch[1], None
                 elif len(batch) == 1:
-                    yield batch[0], None
+                    yield batch[0], None, None
+                elif len(batch) == 3:
+                    xb, yb, wb = batch
+                    if wb is not None:
+                        wb = check_sample_weight(wb, _first_len(xb), "a batch's sample weights")
+                    yield xb, yb, wb
                 else:
-                    raise ValueError(f"expected batches of (inputs, targets), found a "
+                    raise ValueError(f"expected batches of (inputs, targets) or (inputs, "
+                                     f"targets, sample_weight), found a "
                                      f"{type(batch).__name__} of {len(batch)} items")
             else:
-                yield batch, None
+                yield batch, None, None
 
 
-def as_source(x, y, batch_size, shuffle, name: str, steps=None):
-    """Wrap ``x``/``y`` (arrays or an iterable of batches) as a batch source; check lengths."""
-    if _is_batch_iterable(x):
+def as_source(x, y, batch_size, shuffle, name: str, steps=None, sample_weight=None):
+    """Wrap ``x``/``y`` (arrays or an iterable of batches) and the optional per-sample
+    weights as a batch source; check lengths (and the weights)."""
+    if is_batch_iterable(x):
         if y is not None:
             raise ValueError(f"{name}: when x is a DataLoader or an iterable of batches, "
                              "y must be None (the batches carry the targets)")
+        if sample_weight is not None:
+            raise ValueError(f"{name}: when x is a DataLoader or an iterable of batches, "
+                             "sample_weight must be None: the batches carry the weights, "
+                             "as (inputs, targets, sample_weight)")
         try:
             if len(x) == 0:
                 raise ValueError(f"{name}: the data is empty (0 batches)")
@@ -172,10 +195,19 @@ def as_source(x, y, batch_size, shuffle, name: str, steps=None):
     if ya is not None and len(ya) != len(xa):
         raise ValueError(f"{name}: x and y have different numbers of samples: x has "
                          f"{len(xa)} (shape {xa.shape}), y has {len(ya)} (shape {ya.shape})")
-    return ArrayBatches(xa, ya, batch_size, shuffle)
+    w = None
+    if sample_weight is not None:
+        w = check_sample_weight(sample_weight, len(xa), "validation sample_weight"
+                                if name == "validation" else "sample_weight")
+    return ArrayBatches(xa, ya, batch_size, shuffle, w)
 
 
-def _is_batch_iterable(x) -> bool:
+def _first_len(x) -> int:
+    return len(x[0]) if isinstance(x, (tuple, list)) else len(x)
+
+
+def is_batch_iterable(x) -> bool:
+    """True for a DataLoader or any iterable of batches (not an array, Tensor, list or tuple)."""
     if isinstance(x, np.ndarray) or hasattr(x, "_data") or isinstance(x, (list, tuple)):
         return False
     return hasattr(x, "__iter__")
@@ -197,3 +229,124 @@ def split_validation(x, y, fraction: float):
         raise ValueError(f"validation_split={fraction} leaves "
                          f"{'no training' if cut == 0 else 'no validation'} samples out of {n}")
     return (x[:cut], None if y is None else y[:cut]), (x[cut:], None if y is None else y[cut:])
+
+
+# -- sample weights (Keras's sample_weight and class_weight) --------------------------------
+def check_sample_weight(sample_weight, n: int, name: str = "sample_weight") -> np.ndarray:
+    """Keras's per-sample weights, checked: shape ``(n,)`` or ``(n, 1)``, numbers, finite.
+
+    Negative weights are allowed, as Keras allows them. Returns a float32 array of shape
+    ``(n,)`` (Keras computes in float32), a view of the input when it already is one.
+
+    >>> check_sample_weight([1, 2, 0.5], 3).tolist()
+    [1.0, 2.0, 0.5]
+    >>> check_sample_weight(np.ones((2, 1)), 2).shape
+    (2,)
+    """
+    w = as_array(sample_weight, name)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"{name} expected numbers (one weight per sample), found an array of "
+                        f"dtype {w.dtype}")
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w.reshape(len(w))
+    if w.ndim != 1:
+        raise ValueError(f"{name} expected shape ({n},) or ({n}, 1), one weight per sample, "
+                         f"found shape {w.shape}")
+    if len(w) != n:
+        raise ValueError(f"{name} has {len(w)} weights but x has {n} samples: expected "
+                         f"shape ({n},), found {w.shape}")
+    if w.dtype != np.float32:
+        with np.errstate(over="ignore"):  # too large for float32: reported as inf below
+            w = w.astype(np.float32)
+    if not np.isfinite(w).all():
+        bad = np.flatnonzero(~np.isfinite(w))
+        raise ValueError(f"{name} expected finite numbers, found NaN or infinity: "
+                         f"{len(bad)} weight(s), the first at sample {bad[0]} "
+                         f"(value {w[bad[0]]})")
+    return w
+
+
+def check_fit_weights(x, sample_weight, class_weight):
+    """Keras's checks of fit's ``sample_weight`` and ``class_weight``, before any work.
+
+    Returns:
+        ``(sample_weight, class_weight)``: the checked weights (see
+        :func:`check_sample_weight`) or None, and the checked dict or None.
+    """
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("You cannot pass class_weight and sample_weight at the same time "
+                         "(as Keras): fold the class weights into sample_weight instead")
+    if is_batch_iterable(x):
+        what = "sample_weight" if class_weight is None else "class_weight"
+        raise ValueError(f"{what} is not supported when x is a DataLoader or an iterable of "
+                         "batches (as Keras): yield (inputs, targets, sample_weight) batches "
+                         "instead")
+    if class_weight is not None:
+        return None, check_class_weight(class_weight)
+    return check_sample_weight(sample_weight, len(as_array(x, "x"))), None
+
+
+def check_class_weight(class_weight) -> dict:
+    """Keras's ``class_weight``: a dict ``{class index: weight}``, keys read with ``int()``.
+
+    Returns:
+        A new dict with int keys and float values.
+
+    Raises:
+        ValueError: not dict-like; a key that ``int()`` refuses; a weight that is not a
+            finite number.
+
+    >>> check_class_weight({"0": 1, 1: 2.5})
+    {0: 1.0, 1: 2.5}
+    """
+    if not (hasattr(class_weight, "items") and hasattr(class_weight, "get")):
+        raise ValueError(f"class_weight expected a dict mapping class indices to weights, "
+                         f"e.g. {{0: 1.0, 1: 5.0}}, found {type(class_weight).__name__}: "
+                         f"{class_weight!r}")
+    out = {}
+    for key, value in class_weight.items():
+        try:
+            k = int(key)
+        except (TypeError, ValueError):
+            raise ValueError(f"class_weight expected integer class indices as keys, found "
+                             f"the key {key!r} of type {type(key).__name__}") from None
+        try:
+            if isinstance(value, (str, bytes)):
+                raise TypeError
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"class_weight expected a number as the weight of class {key!r}, "
+                             f"found {value!r} of type {type(value).__name__}") from None
+        if not math.isfinite(v):
+            raise ValueError(f"class_weight expected a finite number as the weight of class "
+                             f"{key!r}, found {value!r}")
+        out[k] = v
+    return out
+
+
+def class_weight_to_sample_weights(y, class_weight: dict) -> np.ndarray:
+    """One weight per sample from its class, as Keras does: ``class_weight.get(c, 1.0)``.
+
+    The class of a sample is its label for integer targets ``(n,)`` / ``(n, 1)`` (rounded:
+    a single binary output's 0/1 target), or the arg-max of a one-hot row ``(n, classes)``.
+    Classes missing from the dict get weight 1.
+
+    >>> class_weight_to_sample_weights(np.array([0, 1, 0, 2]), {0: 1.0, 1: 2.0}).tolist()
+    [1.0, 2.0, 1.0, 1.0]
+    >>> class_weight_to_sample_weights(np.eye(3)[[2, 0]], {2: 0.5}).tolist()
+    [0.5, 1.0]
+    """
+    if y is None:
+        raise ValueError("class_weight needs the targets y (to find each sample's class)")
+    y = as_array(y, "y")
+    labels = y
+    if y.ndim > 1:
+        labels = y.reshape(y.shape[:-1]) if y.shape[-1] == 1 else y.argmax(axis=-1)
+    if labels.ndim != 1:
+        raise ValueError(f"class_weight needs one class per sample: y of shape (n,), (n, 1) "
+                         f"or one-hot (n, classes), found y of shape {y.shape}")
+    if labels.dtype.kind not in "iub":
+        labels = np.round(labels.astype(np.float64)).astype(np.int64)
+    classes, inverse = np.unique(labels, return_inverse=True)
+    table = np.array([class_weight.get(int(c), 1.0) for c in classes], dtype=np.float32)
+    return table[inverse.reshape(-1)]

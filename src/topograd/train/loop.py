@@ -24,6 +24,7 @@ import sys
 
 import numpy as np
 
+from . import data as data_mod
 from . import metrics as metrics_mod
 from .callbacks import Callback, CallbackList, History
 from .data import ArrayBatches, as_array, as_source, check_finite, split_validation
@@ -58,11 +59,17 @@ class Trainer:
         optimizer: an optimizer with ``zero_grad()`` and ``step()``.
         metrics: metric names (``"accuracy"``, ...), Metric objects or functions
             ``(y_true, y_pred) -> per-sample values`` on arrays.
+        weighted_metrics: metrics weighted by the sample weights (Keras's
+            ``weighted_metrics``; ``metrics`` never are); a name taken by ``metrics`` gets
+            the prefix ``weighted_``.
 
     Attributes:
         history: the :class:`History` of the last ``fit``.
         interrupted: True when the last ``fit`` was stopped by Ctrl-C.
         callbacks: the callbacks of the running ``fit``.
+        supports_sample_weight: whether ``train_step``/``test_step`` take a third
+            argument, the batch's sample weights (the Keras face's do; this class's loss
+            returns a reduced loss, so it has no per-sample losses to weight).
 
     >>> import topograd
     >>> from topograd import nn, optim
@@ -70,15 +77,27 @@ class Trainer:
     >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1))
     """
 
-    def __init__(self, model, loss_fn=None, optimizer=None, metrics=None) -> None:
+    supports_sample_weight = False
+
+    def __init__(self, model, loss_fn=None, optimizer=None, metrics=None,
+                 weighted_metrics=None) -> None:
         self.model = model
         self.loss_fn = loss_fn
         self.optimizer = optimizer
         self.metrics = [metrics_mod.get(m) for m in (metrics or [])]
+        self.weighted_metrics = [metrics_mod.get(m) for m in (weighted_metrics or [])]
         names = [m.name for m in self.metrics]
+        for m in self.weighted_metrics:  # as Keras: a name already taken gets "weighted_"
+            if m.name in names:
+                m.name = "weighted_" + m.name
+            names.append(m.name)
         dup = {n for n in names if names.count(n) > 1 or n == "loss"}
         if dup:
             raise ValueError(f"metric names must be unique and not 'loss', found {sorted(dup)}")
+        objs = [id(m) for m in self.metrics + self.weighted_metrics]
+        if len(set(objs)) != len(objs):
+            raise ValueError("the same Metric object appears twice in metrics/weighted_metrics;"
+                             " give each list its own instance")
         self.history = None
         self.interrupted = False
         self.initial_epoch = 0
@@ -89,6 +108,9 @@ class Trainer:
     # -- one batch (override these) --------------------------------------------------
     def train_step(self, x, y):
         """Forward, loss, backward and optimizer step on one batch.
+
+        A trainer with ``supports_sample_weight = True`` is also called as
+        ``train_step(x, y, sample_weight)`` for weighted batches (never with None).
 
         Returns:
             ``(loss, predictions)``: the batch's mean loss as a float and the model's
@@ -141,18 +163,29 @@ class Trainer:
         return x, y
 
     # -- sources ---------------------------------------------------------------------
-    def _source(self, x, y, batch_size, shuffle, purpose, steps=None):
+    def _source(self, x, y, batch_size, shuffle, purpose, steps=None, sample_weight=None):
         self.batch_size = batch_size
-        src = as_source(x, y, batch_size, shuffle, purpose, steps)
+        if sample_weight is not None:
+            self._require_weights("sample_weight")
+        src = as_source(x, y, batch_size, shuffle, purpose, steps, sample_weight)
         if isinstance(src, ArrayBatches):
             src.x, src.y = self.prepare(src.x, src.y, purpose)
         return src
+
+    def _require_weights(self, what: str) -> None:
+        if not self.supports_sample_weight:
+            raise NotImplementedError(
+                f"{what} is not supported by {type(self).__name__}: its loss_fn returns a "
+                "reduced loss, with no per-sample losses to weight; use the Keras face "
+                "(topograd.keras), or a subclass whose train_step/test_step take (x, y, "
+                "sample_weight) and that sets supports_sample_weight = True")
 
     # -- fit -------------------------------------------------------------------------
     def fit(self, x, y=None, *, batch_size: int = 32, epochs: int = 1, verbose="auto",
             callbacks=None, validation_split: float = 0.0, validation_data=None,
             shuffle: bool = True, initial_epoch: int = 0, steps_per_epoch: int | None = None,
-            validation_batch_size: int | None = None, validation_freq: int = 1) -> History:
+            validation_batch_size: int | None = None, validation_freq: int = 1,
+            sample_weight=None, class_weight=None) -> History:
         """Train for ``epochs`` epochs; return the :class:`History`.
 
         Args:
@@ -165,13 +198,19 @@ class Trainer:
             callbacks: Callback objects.
             validation_split: the fraction of the arrays (taken from the end, before
                 shuffling) held out for validation.
-            validation_data: ``(x_val, y_val)`` or a DataLoader, evaluated after each epoch;
-                its metrics get the ``val_`` prefix.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, val_sample_weight)`` or a
+                DataLoader, evaluated after each epoch; its metrics get the ``val_`` prefix.
             shuffle: reshuffle the arrays every epoch.
             initial_epoch: the epoch to start from (for resuming).
             steps_per_epoch: batches per epoch (for iterables without a length).
             validation_batch_size: batch size for validation (default ``batch_size``).
             validation_freq: validate every that many epochs.
+            sample_weight: one weight per sample of the arrays, shape ``(n,)`` or
+                ``(n, 1)`` (split with ``validation_split`` like x and y); needs
+                ``supports_sample_weight``.
+            class_weight: ``{class index: weight}``, turned into per-sample weights from the
+                training targets (classes not in it weigh 1); not with ``sample_weight``,
+                and only for arrays.
 
         Returns:
             The History: ``history.history[key]`` is a list with one value per epoch.
@@ -182,6 +221,10 @@ class Trainer:
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"{name} expected a non-negative int, found {v!r}")
         verbose = resolve_verbose(verbose)
+        if sample_weight is not None or class_weight is not None:
+            self._require_weights("sample_weight" if class_weight is None else "class_weight")
+            sample_weight, class_weight = data_mod.check_fit_weights(x, sample_weight,
+                                                                     class_weight)
         if validation_split and validation_data is not None:
             validation_split = 0.0  # Keras: validation_data wins
         if validation_split:
@@ -192,12 +235,20 @@ class Trainer:
             (x, y), validation_data = split_validation(as_array(x, "x"),
                                                        None if y is None else as_array(y, "y"),
                                                        validation_split)
-        train_src = self._source(x, y, batch_size, shuffle, "fit", steps_per_epoch)
+            if sample_weight is not None:  # as Keras: the weights are split like x and y
+                cut = len(x)
+                validation_data = (*validation_data, sample_weight[cut:])
+                sample_weight = sample_weight[:cut]
+        train_src = self._source(x, y, batch_size, shuffle, "fit", steps_per_epoch,
+                                 sample_weight)
+        if class_weight is not None:  # from the training targets only, as Keras
+            train_src.sample_weight = data_mod.class_weight_to_sample_weights(train_src.y,
+                                                                              class_weight)
         val_src = None
         if validation_data is not None:
-            vx, vy = _unpack_validation(validation_data)
+            vx, vy, vw = _unpack_validation(validation_data)
             val_src = self._source(vx, vy, validation_batch_size or batch_size, False,
-                                   "validation")
+                                   "validation", sample_weight=vw)
         self.on_fit_start(train_src)
         return self._fit(train_src, val_src, epochs, initial_epoch, verbose, callbacks,
                          validation_freq)
@@ -228,6 +279,8 @@ class Trainer:
         _set_stop(model, False)
         progress = Progress(verbose, epochs) if verbose else None
         metrics = self.metrics
+        wmetrics = self.weighted_metrics
+        all_metrics = metrics + wmetrics
         want_begin = cbs.wants("on_train_batch_begin")
         want_end = cbs.wants("on_train_batch_end")
         train_step = self.train_step
@@ -238,7 +291,7 @@ class Trainer:
         seen = 0
 
         def batch_logs():
-            return _logs(loss_sum, seen, metrics)
+            return _logs(loss_sum, seen, all_metrics)
 
         with SigintGuard() as guard:
             cbs.on_train_begin()
@@ -247,7 +300,7 @@ class Trainer:
                     if guard.hit:  # Ctrl-C during the last validation or epoch end
                         self.interrupted = True
                         break
-                    for m in metrics:
+                    for m in all_metrics:
                         m.reset_state()
                     self.set_training(True)
                     cbs.on_epoch_begin(epoch)
@@ -256,15 +309,21 @@ class Trainer:
                     loss_sum = 0.0
                     seen = 0
                     step = 0
-                    for xb, yb in train_src.epoch():
+                    for xb, yb, wb in train_src.epoch():
                         if want_begin:
                             cbs.on_train_batch_begin(step)
-                        loss, pred = train_step(xb, yb)
+                        if wb is None:
+                            loss, pred = train_step(xb, yb)
+                        else:
+                            self._require_weights("sample_weight")
+                            loss, pred = train_step(xb, yb, wb)
                         n = _batch_len(xb)
                         loss_sum += loss * n
                         seen += n
                         for m in metrics:
                             m.update_state(yb, pred)
+                        if wmetrics:
+                            _update_weighted(wmetrics, yb, pred, wb)
                         step += 1
                         if want_end:
                             cbs.on_train_batch_end(step - 1, batch_logs())
@@ -308,7 +367,9 @@ class Trainer:
     # -- evaluate / predict ----------------------------------------------------------
     def _test_loop(self, src, cbs=None, progress=None) -> dict:
         metrics = self.metrics
-        for m in metrics:
+        wmetrics = self.weighted_metrics
+        all_metrics = metrics + wmetrics
+        for m in all_metrics:
             m.reset_state()
         self.set_training(False)
         want_begin = cbs is not None and cbs.wants("on_test_batch_begin")
@@ -320,18 +381,24 @@ class Trainer:
         step = 0
 
         def batch_logs():
-            return _logs(loss_sum, seen, metrics)
+            return _logs(loss_sum, seen, all_metrics)
 
         test_step = self.test_step
-        for xb, yb in src.epoch():
+        for xb, yb, wb in src.epoch():
             if want_begin:
                 cbs.on_test_batch_begin(step)
-            loss, pred = test_step(xb, yb)
+            if wb is None:
+                loss, pred = test_step(xb, yb)
+            else:
+                self._require_weights("sample_weight")
+                loss, pred = test_step(xb, yb, wb)
             n = _batch_len(xb)
             loss_sum += loss * n
             seen += n
             for m in metrics:
                 m.update_state(yb, pred)
+            if wmetrics:
+                _update_weighted(wmetrics, yb, pred, wb)
             step += 1
             if want_end:
                 cbs.on_test_batch_end(step - 1, batch_logs())
@@ -347,22 +414,25 @@ class Trainer:
         return logs
 
     def evaluate(self, x, y=None, *, batch_size: int = 32, verbose="auto", callbacks=None,
-                 steps: int | None = None) -> dict:
+                 steps: int | None = None, sample_weight=None) -> dict:
         """The mean loss and metrics over the data, in inference mode.
 
         Args:
-            x, y: arrays, or a DataLoader / iterable of ``(x, y)`` batches as ``x``.
+            x, y: arrays, or a DataLoader / iterable of ``(x, y)`` (or ``(x, y,
+                sample_weight)``) batches as ``x``.
             batch_size: samples per batch for arrays.
             verbose: 0, 1, 2 or ``"auto"`` (a bar or one line).
             callbacks: Callback objects (their ``on_test_*`` hooks are called).
             steps: evaluate only this many batches.
+            sample_weight: one weight per sample of the arrays (needs
+                ``supports_sample_weight``).
 
         Returns:
             ``{"loss": ..., metric name: ...}`` as floats.
         """
         if self.loss_fn is None:
             raise RuntimeError("evaluate needs a loss")
-        src = self._source(x, y, batch_size, False, "evaluate", steps)
+        src = self._source(x, y, batch_size, False, "evaluate", steps, sample_weight)
         verbose = resolve_verbose(verbose)
         cbs = CallbackList(callbacks, model=self.model, trainer=self,
                            params={"steps": len(src), "verbose": verbose})
@@ -407,7 +477,7 @@ class Trainer:
         outs = []
         step = 0
         try:
-            for xb, _ in src.epoch():
+            for xb, _, _ in src.epoch():
                 if want_begin:
                     cbs.on_predict_batch_begin(step)
                 out = self.predict_step(xb)
@@ -428,6 +498,15 @@ class Trainer:
         return np.concatenate(outs) if len(outs) > 1 else outs[0]
 
 
+def _update_weighted(metrics, y, pred, sample_weight) -> None:
+    if sample_weight is None:  # as Keras: unweighted batches update them unweighted
+        for m in metrics:
+            m.update_state(y, pred)
+    else:
+        for m in metrics:
+            m.update_state(y, pred, sample_weight=sample_weight)
+
+
 def _logs(loss_sum: float, seen: int, metrics) -> dict:
     logs = {m.name: m.result() for m in metrics}
     logs["loss"] = loss_sum / seen if seen else float("nan")
@@ -443,8 +522,9 @@ def _set_stop(model, value: bool) -> None:
 
 def _unpack_validation(data):
     if isinstance(data, (tuple, list)):
-        if len(data) == 2:
-            return data[0], data[1]
-        raise ValueError(f"validation_data expected (x_val, y_val), found a "
-                         f"{type(data).__name__} of {len(data)} items")
-    return data, None
+        if len(data) in (2, 3):
+            return data[0], data[1], (data[2] if len(data) == 3 else None)
+        raise ValueError(f"validation_data expected (x_val, y_val) or (x_val, y_val, "
+                         f"val_sample_weight), found a {type(data).__name__} of {len(data)} "
+                         "items")
+    return data, None, None

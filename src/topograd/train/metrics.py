@@ -3,7 +3,9 @@
 Metrics never see Tensors or build graph nodes: the training loop hands them the batch's
 targets and predictions as arrays, and they keep a few Python numbers. Names and classes
 follow Keras (``"accuracy"`` picks categorical, sparse-categorical or binary accuracy from
-the shapes of the first batch, as Keras does).
+the shapes of the first batch, as Keras does). The built-in metrics take Keras's
+``sample_weight`` (one weight per sample): a weighted mean is ``sum(w * value) / sum(w)``
+over the samples, and precision/recall count each sample with its weight.
 
 >>> import numpy as np
 >>> m = get("accuracy")
@@ -26,6 +28,20 @@ __all__ = [
 
 def _array(a) -> np.ndarray:
     return a._data if hasattr(a, "_data") else np.asarray(a)
+
+
+def _sample_weights(sample_weight, shape) -> np.ndarray:
+    """Per-sample weights (``(n,)`` or ``(n, 1)``) as float64, broadcast over the other axes
+    of per-sample values of ``shape`` (Keras: one weight per sample)."""
+    w = np.asarray(_array(sample_weight), dtype=np.float64)
+    if w.ndim == 2 and w.shape[1] == 1:
+        w = w.reshape(len(w))
+    if w.ndim == 0 or not shape:
+        return np.broadcast_to(w, shape)
+    if w.ndim != 1 or len(w) != shape[0]:
+        raise ValueError(f"sample_weight expected one weight per sample, shape ({shape[0]},), "
+                         f"found shape {w.shape}")
+    return np.broadcast_to(w.reshape((len(w),) + (1,) * (len(shape) - 1)), shape)
 
 
 class Metric:
@@ -58,8 +74,10 @@ class Metric:
     def reset_state(self) -> None:
         """Forget everything seen so far (called at the start of each epoch)."""
 
-    def update_state(self, y_true, y_pred) -> None:
-        """Add one batch: ``y_true`` targets and ``y_pred`` predictions, as arrays."""
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        """Add one batch: ``y_true`` targets and ``y_pred`` predictions, as arrays, and
+        optionally one weight per sample (a metric given as ``weighted_metrics`` is called
+        with ``sample_weight=`` on weighted batches only)."""
         raise NotImplementedError
 
     def result(self) -> float:
@@ -125,10 +143,19 @@ class MeanMetricWrapper(Metric):
     def _fn(self, y_true, y_pred):
         raise NotImplementedError
 
-    def update_state(self, y_true, y_pred) -> None:
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        """Add the batch's values, each sample's weighted by ``sample_weight`` if given:
+        the result is then ``sum(w * value) / sum(w)`` (values averaged within a sample)."""
         values = self._fn(_array(y_true), _array(y_pred))
-        self.total += float(values.sum())
-        self.count += values.size
+        if sample_weight is None:
+            self.total += float(values.sum())
+            self.count += values.size
+            return
+        v = np.asarray(values)
+        w = _sample_weights(sample_weight, v.shape)
+        dt = v.dtype if v.dtype.kind == "f" else np.float64  # weights of ones: same sums
+        self.total += float((v.astype(dt, copy=False) * w.astype(dt)).sum())
+        self.count += float(w.sum())
 
     def result(self) -> float:
         return self.total / self.count if self.count else 0.0
@@ -273,7 +300,7 @@ class _Confusion(Metric):
         self.fp = 0
         self.fn = 0
 
-    def update_state(self, y_true, y_pred) -> None:
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true = _array(y_true)
         y_pred = _array(y_pred)
         if y_true.shape != y_pred.shape:
@@ -291,9 +318,15 @@ class _Confusion(Metric):
         if self.class_id is not None:
             pred = pred[..., self.class_id]
             true = true[..., self.class_id]
-        self.tp += int(np.count_nonzero(pred & true))
-        self.fp += int(np.count_nonzero(pred & ~true))
-        self.fn += int(np.count_nonzero(~pred & true))
+        if sample_weight is None:
+            self.tp += int(np.count_nonzero(pred & true))
+            self.fp += int(np.count_nonzero(pred & ~true))
+            self.fn += int(np.count_nonzero(~pred & true))
+            return
+        w = _sample_weights(sample_weight, pred.shape)  # each sample counts with its weight
+        self.tp += float(w[pred & true].sum())
+        self.fp += float(w[pred & ~true].sum())
+        self.fn += float(w[~pred & true].sum())
 
 
 class Precision(_Confusion):
@@ -410,11 +443,14 @@ class AutoAccuracy(Metric):
         if self.resolved is not None:
             self.resolved.reset_state()
 
-    def update_state(self, y_true, y_pred) -> None:
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         y_true, y_pred = _array(y_true), _array(y_pred)
         if self.resolved is None:
             self.resolve(y_true.shape, y_pred.shape)
-        self.resolved.update_state(y_true, y_pred)
+        if sample_weight is None:
+            self.resolved.update_state(y_true, y_pred)
+        else:
+            self.resolved.update_state(y_true, y_pred, sample_weight=sample_weight)
 
     def result(self) -> float:
         return 0.0 if self.resolved is None else self.resolved.result()
