@@ -203,3 +203,21 @@ def test_custom_activation_cannot_be_saved(tmp_path):
     with pytest.raises(TypeError, match="custom activation"):
         save_model(model, tmp_path / "m.safetensors")
     save_weights(model, tmp_path / "w.safetensors")  # the weights alone are fine
+
+
+def test_weighted_metrics_survive_save_and_load(tmp_path):
+    x, y = data()
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], weighted_metrics=["accuracy"])
+    weights = np.linspace(0.0, 2.0, len(x))
+    model.fit(x, y, epochs=1, verbose=0, sample_weight=weights)
+    path = tmp_path / "w.safetensors"
+    save_model(model, path)
+    loaded = load_model(path)
+    assert [m.name for m in loaded.compiled_weighted_metrics] == ["weighted_accuracy"]
+    want = model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    got = loaded.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)
+    assert set(got) == {"loss", "accuracy", "weighted_accuracy"}
+    assert got == pytest.approx(want, rel=1e-6)
+    assert got["weighted_accuracy"] != got["accuracy"]  # the weights really count

@@ -225,17 +225,34 @@ def compile_config(model):
     keras = _keras()
     if keras.losses.LOSSES.get(getattr(loss, "name", None)) is not type(loss):
         return None
-    metrics = [m.name for m in getattr(model, "compiled_metrics", [])]
-    for m in metrics:
-        try:
-            keras.metrics.get(m)
-        except (ValueError, TypeError):
-            return None
+    metrics = _metric_names(keras, getattr(model, "compiled_metrics", []))
+    weighted = _metric_names(keras, getattr(model, "compiled_weighted_metrics", []))
+    if metrics is None or weighted is None:
+        return None
     loss_cfg = {"name": loss.name}
     if getattr(loss, "from_logits", False):
         loss_cfg["from_logits"] = True
-    return {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
-            "loss": loss_cfg, "metrics": metrics}
+    cfg = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
+           "loss": loss_cfg, "metrics": metrics}
+    if weighted:
+        cfg["weighted_metrics"] = weighted
+    return cfg
+
+
+def _metric_names(keras, metrics):
+    """The registry names that rebuild ``metrics``, or None when one has none."""
+    names = []
+    for m in metrics:
+        for name in (m.name, m.name.removeprefix("weighted_")):  # the prefix compile adds
+            try:
+                keras.metrics.get(name)
+            except (ValueError, TypeError):
+                continue
+            names.append(name)
+            break
+        else:
+            return None
+    return names
 
 
 def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
@@ -272,11 +289,14 @@ def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
         raise ConfigError(f"{where}: unknown loss {loss_spec!r}")
     loss_cls = keras.losses.LOSSES[loss_spec["name"]]
     metrics = cfg.get("metrics") or []
-    if not isinstance(metrics, list) or not all(isinstance(m, str) for m in metrics):
-        raise ConfigError(f"{where}: metrics must be a list of names")
+    weighted = cfg.get("weighted_metrics") or []
+    for key, names in (("metrics", metrics), ("weighted_metrics", weighted)):
+        if not isinstance(names, list) or not all(isinstance(m, str) for m in names):
+            raise ConfigError(f"{where}: {key} must be a list of names")
     try:
         optimizer = cls(**opt_cfg)
         loss = loss_cls(from_logits=True) if loss_spec.get("from_logits") else loss_cls()
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
+                      weighted_metrics=weighted or None)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: cannot compile the model as saved: {e}") from None
