@@ -121,3 +121,30 @@ def test_numpy_reference_matches_torch_step():
         assert correct == int((out.argmax(1).numpy() == labels).sum())
     for a, b in zip(ref.weights(), tm.weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_optimizer_step_benchmark_runs_and_the_three_rules_agree():
+    script = ROOT / "bench" / "optimizer_step.py"
+    proc = subprocess.run([sys.executable, str(script), "--rounds", "1", "--steps", "1"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "x numpy" in proc.stdout and "optim.RMSprop" in proc.stdout
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import optimizer_step as ob
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    # the NumPy reference and the Keras face run the same rule: the same numbers
+    ref, keras_params = ob._params(), ob._params()
+    opt = ob.kopt.RMSprop(learning_rate=ob.LR, rho=ob.RHO, epsilon=ob.EPS)
+    opt.build(keras_params)
+    v = [np.zeros_like(p._data) for p in ref]
+    for _ in range(3):
+        opt.step()
+        for p, vi in zip(ref, v):
+            g = p.grad._data
+            vi *= ob.RHO
+            vi += (1 - ob.RHO) * (g * g)
+            p._data -= ob.LR * (g / np.sqrt(vi + ob.EPS))
+    for a, b in zip(keras_params, ref):
+        np.testing.assert_allclose(a._data, b._data, rtol=1e-6, atol=1e-7)
