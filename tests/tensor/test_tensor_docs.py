@@ -14,6 +14,8 @@ import topograd.autograd as autograd
 MODULES = ["topograd.tensor", "topograd.tensor_math", "topograd.tensor_shape",
            "topograd.creation", "topograd.ops", "topograd.random", "topograd.autograd",
            "topograd.autograd.function", "topograd.autograd.engine", "topograd.autograd.hooks",
+           "topograd.autograd.graph", "topograd.autograd.node_call",
+           "topograd.autograd.backward_hooks",
            "topograd.autograd.grad_mode", "topograd.autograd.gradcheck",
            "topograd.functions.elementwise", "topograd.functions.reduce",
            "topograd.functions.movement", "topograd.functions.matmul",

@@ -5,6 +5,10 @@ operations differentiates as easily as a chain of ten. Gradients arriving at a v
 from several uses are summed; a gradient whose shape was broadcast in the forward pass
 is summed back to its input's shape here, in one place, for every operation.
 
+Beside this module: the order of the walk (``toposort``, ``topological_order``) is in
+``graph``, calling one node's backward rule in ``node_call``, and running tensor hooks
+and ``retain_grad`` in ``backward_hooks``; their public names import from here too.
+
 >>> import topograd
 >>> x = topograd.tensor([1.0, 2.0], requires_grad=True)
 >>> y = (x * x).sum()
@@ -14,47 +18,24 @@ is summed back to its input's shape here, in one place, for every operation.
 
 from __future__ import annotations
 
-import weakref
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..tensor import Tensor
 from . import hooks as _hooks
-from .function import _FREED, _FREED_MESSAGE, Function
-from .grad_mode import STATE
-
-
-def toposort(roots) -> list:
-    """Nodes reachable from ``roots`` (Function nodes), each after every node that uses it.
-
-    This is the order the backward pass visits them: the reverse of a topological
-    order of the forward graph. Computed with an explicit stack (post-order DFS).
-    """
-    order = []
-    visited = set()
-    for root in roots:
-        if root in visited:
-            continue
-        stack = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            if node in visited:
-                continue
-            visited.add(node)
-            stack.append((node, True))
-            for edge in node.next_edges:
-                if edge is None or isinstance(edge, Tensor):
-                    continue
-                if type(edge) is tuple:
-                    edge = edge[0]
-                if edge not in visited:
-                    stack.append((edge, False))
-    order.reverse()
-    return order
+from .backward_hooks import (
+    _active_nodes,
+    _leaf_grad,
+    _node_hooks,
+    retain_grad,  # noqa: F401 - Tensor.retain_grad imports it from here
+)
+from .function import _FREED, _FREED_MESSAGE
+from .graph import (
+    Step,  # noqa: F401 - re-exported (graph.py)
+    TopologicalOrder,  # noqa: F401 - re-exported (graph.py)
+    topological_order,  # noqa: F401 - autograd.topological_order loads it from here
+    toposort,
+)
+from .node_call import _call_backward, _check_versions
 
 
 def unbroadcast(g, shape):
@@ -75,102 +56,6 @@ def unbroadcast(g, shape):
         except ValueError:
             pass  # a backward returned a wrong shape: the caller names it
     return g
-
-
-def _check_versions(node: Function) -> None:
-    if node._out_dirty:
-        raise RuntimeError(
-            "one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: the output of {node.name} was modified after {node.name} "
-            "saved it for backward. Use an out-of-place operation (y = y + 1, not y += 1)."
-        )
-    v = node._versions
-    if v is None:
-        return
-    for i in range(0, len(v), 2):
-        t, version = v[i], v[i + 1]
-        if t._vc != version:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified "
-                f"by an inplace operation: [tensor of shape {tuple(t.shape)}], an input of "
-                f"{node.name}, is at version {t._vc}; expected version {version} instead. "
-                "Use an out-of-place operation on values that backward still needs."
-            )
-
-
-def _graph_saved(node: Function) -> tuple:
-    """``node.saved`` as Tensors connected to the graph, for ``create_graph``.
-
-    A saved input becomes that input tensor; a saved output becomes a tensor made by
-    ``node`` itself, so the derivative of a rule that uses the output (exp, tanh,
-    sigmoid, a custom Function saving its result) sees the output's dependence on the
-    inputs. Other arrays are constants.
-    """
-    inputs = node._versions[0::2] if node._versions else ()
-    out = []
-    for pos, s in enumerate(node.saved):
-        if pos == node._out_pos:
-            arr = s._data if isinstance(s, Tensor) else s
-            t = Tensor._from_array(arr)
-            t._ctx, t._out_idx, t.requires_grad = node, node._saved_out_idx, True
-            out.append(t)
-            continue
-        if isinstance(s, Tensor) or not isinstance(s, np.ndarray):
-            out.append(s)  # a user-saved tensor, or a Python number
-            continue
-        for t in inputs:
-            if t._data is s:
-                out.append(t)
-                break
-        else:
-            out.append(Tensor._from_array(s))
-    return tuple(out)
-
-
-def _call_backward(node: Function, grads: list, create_graph: bool) -> tuple:
-    if node._array_api:
-        if create_graph:
-            saved = node.saved
-            node.saved = _graph_saved(node)
-            prev = STATE.enabled
-            STATE.enabled = True
-            try:
-                result = type(node).backward(node, *grads)
-            finally:
-                node.saved = saved
-                STATE.enabled = prev
-        else:
-            result = type(node).backward(node, *grads)
-    else:
-        prev = STATE.enabled
-        STATE.enabled = create_graph
-        saved = node.saved
-        if create_graph and node._out_pos >= 0:
-            node.saved = _graph_saved(node)
-        try:
-            tgrads = grads if create_graph else [Tensor._from_array(g) for g in grads]
-            result = type(node).backward(node, *tgrads)
-        finally:
-            node.saved = saved
-            STATE.enabled = prev
-        if not isinstance(result, tuple):
-            result = (result,)
-        if not create_graph:
-            result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
-    if not isinstance(result, tuple):
-        result = (result,)
-    n = len(node.next_edges)
-    if len(result) != n:
-        if len(result) > n and all(r is None for r in result[n:]):
-            result = result[:n]
-        elif len(result) < n and all(e is None for e in node.next_edges[len(result):]):
-            result = result + (None,) * (n - len(result))
-        else:
-            raise RuntimeError(
-                f"function {node.name}Backward returned an incorrect number of gradients "
-                f"(expected {n}, got {len(result)})"
-            )
-    return result
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
@@ -309,109 +194,6 @@ def _owned(g, seen: set):
     if g.base is not None or id(g) in seen:
         g = g.copy()
     seen.add(id(g))
-    return g
-
-
-def _run_hooks(hooks: dict, g, create_graph: bool):
-    """Pass gradient ``g`` through ``hooks`` in order; return what the last one made.
-
-    ``g`` is an array on the first-order path (the hooks see it as a Tensor and their
-    result is unwrapped), a Tensor with ``create_graph``, or None for an output of a
-    multi-output node that no use reached (as PyTorch, the hooks see None and may
-    not replace it). Grad mode is ``create_graph`` while they run, as in backward.
-    """
-    prev = STATE.enabled
-    STATE.enabled = create_graph
-    try:
-        if g is None:
-            for hook in tuple(hooks.values()):
-                if hook(None) is not None:
-                    raise RuntimeError("can't replace a None gradient with a non-None value")
-            return None
-        t = g if create_graph else Tensor._from_array(g)
-        for hook in tuple(hooks.values()):  # a hook may remove hooks: run the ones seen now
-            r = hook(t)
-            if r is None or r is t:
-                continue
-            _hooks.check_hook_result(t, r, hook)
-            t = r
-    finally:
-        STATE.enabled = prev
-    return t if create_graph else t._data
-
-
-def _node_hooks(node: Function, grads: list, create_graph: bool) -> None:
-    """Run the hooks of the tensors ``node`` made on their summed gradients, in place in
-    ``grads``; then fill the ``.grad`` of the retained ones (PyTorch runs retain_grad's
-    hook after the others, so ``.grad`` holds the hooked gradient)."""
-    for i, (dtype, hooks) in node._hooks.items():
-        if not hooks:
-            continue
-        g = grads[i]
-        if g is not None and g.dtype != dtype:
-            g = g.to(dtype) if create_graph else g.astype(dtype)
-        grads[i] = _run_hooks(hooks, g, create_graph)
-    retained = node._retained
-    if retained is None:
-        return
-    for i, ref in retained.items():
-        t = ref()
-        g = grads[i]
-        if t is None or g is None:
-            continue
-        if create_graph:
-            if g.dtype != t.dtype:
-                g = g.to(t.dtype)
-            t.grad = g if t.grad is None else t.grad + g
-        elif t.grad is None:
-            t.grad = Tensor._from_array(g.astype(t._data.dtype))  # a copy
-        else:
-            t.grad = Tensor._from_array(t.grad._data + g.astype(t._data.dtype, copy=False))
-
-
-def _active_nodes(order: list, capture: dict) -> dict:
-    """The nodes that made an input of ``autograd.grad`` or lie on a path to one.
-
-    PyTorch's engine runs only those, so only their tensors' hooks (and retained
-    gradients) see a gradient. Maps each to whether it leads on to an input (True) or
-    only made one (False). Computed only when a node with hooks is reached.
-    """
-    made = {key[0] for key in capture if key[1] >= 0}
-    active = {}
-    for node in reversed(order):  # a node's inputs' nodes come before it
-        leads_on = False
-        for edge in node.next_edges:
-            if edge is None:
-                continue
-            if isinstance(edge, Tensor):
-                if (edge, -1) in capture:
-                    leads_on = True
-                    break
-                continue
-            if type(edge) is tuple:
-                edge = edge[0]
-            if edge in active:
-                leads_on = True
-                break
-        if leads_on or node in made:
-            active[node] = leads_on
-    return active
-
-
-def _leaf_grad(leaf: Tensor, g, create_graph: bool):
-    """A leaf's summed gradient in the leaf's dtype, through the leaf's hooks."""
-    if create_graph:
-        if g.dtype != leaf.dtype:
-            g = g.to(leaf.dtype)
-    elif g.dtype != leaf._data.dtype:
-        g = g.astype(leaf._data.dtype)
-    if _hooks.leaf_hooks_used:
-        hooks = getattr(leaf, "_hooks", None)
-        if hooks:
-            r = _run_hooks(hooks, g, create_graph)
-            if r is not g and not create_graph:
-                r = r.copy()  # the hook's tensor may be the caller's: .grad gets its own
-            g = r
     return g
 
 
@@ -555,96 +337,3 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     result = run_backward(outputs, root_grads, retain_graph, create_graph, inputs,
                           allow_unused)
     return tuple(result)
-
-
-@dataclass(frozen=True)
-class Step:
-    """One node of the backward pass, as :func:`topological_order` reports it.
-
-    Attributes:
-        index: position in the backward order (0 is the node that made the output).
-        name: the operation's name, e.g. ``"MatMul"``.
-        input_shapes: the shapes of the operation's tensor inputs.
-        output_shapes: the shapes of its outputs.
-        node: the graph node itself (a :class:`~topograd.autograd.Function`).
-    """
-
-    index: int
-    name: str
-    input_shapes: tuple
-    output_shapes: tuple
-    node: Function
-
-    def __str__(self) -> str:
-        ins = ", ".join(_fmt_shape(s) for s in self.input_shapes)
-        outs = ", ".join(_fmt_shape(s) for s in self.output_shapes)
-        return f"{self.index:>3}  {self.name:<14} {ins} -> {outs}"
-
-
-def _fmt_shape(shape) -> str:
-    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-class TopologicalOrder(list):
-    """A list of :class:`Step` that prints as a table."""
-
-    def __str__(self) -> str:
-        head = "backward visits, from the output down to the leaves:"
-        return "\n".join([head] + [str(s) for s in self])
-
-    def _repr_pretty_(self, p, cycle) -> None:  # IPython
-        p.text(str(self))
-
-
-def topological_order(tensor: Tensor) -> TopologicalOrder:
-    """The nodes in the order the backward pass visits them, from the output down.
-
-    Args:
-        tensor: an output; a leaf (no node) gives an empty list.
-
-    Returns:
-        A list of :class:`Step` (``name``, ``input_shapes`` of the tensor inputs,
-        ``output_shapes``); ``print()`` it for a table.
-
-    >>> import topograd
-    >>> w = topograd.tensor([[0.1, 0.5], [-0.3, 0.8]], requires_grad=True)
-    >>> x = topograd.tensor([0.2, 0.4], requires_grad=True)
-    >>> f = ((w @ x) ** 2).sum()
-    >>> print(topograd.autograd.topological_order(f))
-    backward visits, from the output down to the leaves:
-      0  Sum            (2,) -> ()
-      1  Pow            (2,) -> (2,)
-      2  MatMul         (2, 2), (2,) -> (2,)
-    """
-    steps = TopologicalOrder()
-    if tensor._ctx is None:
-        return steps
-    for i, node in enumerate(toposort([tensor._ctx])):
-        ins = tuple(tuple(s) for s in node.in_shapes if s is not None)
-        steps.append(Step(i, node.name, ins, tuple(tuple(s) for s in node.out_shapes), node))
-    return steps
-
-
-def retain_grad(tensor: Tensor) -> None:
-    """Make a non-leaf ``tensor`` keep its ``.grad`` after backward (``Tensor.retain_grad``).
-
-    Args:
-        tensor: a tensor that requires grad; on a leaf this does nothing.
-
-    >>> import topograd
-    >>> y = topograd.ones(2, requires_grad=True) * 2
-    >>> topograd.autograd.engine.retain_grad(y)
-    >>> y.sum().backward()
-    >>> y.grad
-    tensor([1., 1.], dtype=float32)
-    """
-    if not tensor.requires_grad:
-        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    node = tensor._ctx
-    if node is None:
-        return
-    if node._retained is None:
-        node._retained = {}
-    node._retained[tensor._out_idx] = weakref.ref(tensor)
-    if node._hooks is None:
-        node._hooks = {}  # the engine looks at _retained only on nodes with _hooks
