@@ -13,6 +13,7 @@ from topograd import nn
 
 MODULES = [
     "topograd.nn", "topograd.nn.functional", "topograd.nn._functional_loss", "topograd.nn.init",
+    "topograd.nn._loss_reduction", "topograd.nn._loss_regression",
     "topograd.nn.utils", "topograd.nn.utils.clip_grad", "topograd.nn.utils.convert_parameters",
     "topograd.nn.utils.penalties", "topograd.nn.modules.module", "topograd.nn.modules.container",
     "topograd.nn.modules.linear", "topograd.nn.modules.activation",

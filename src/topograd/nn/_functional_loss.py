@@ -2,6 +2,9 @@
 
 Each takes ``reduction='mean'|'sum'|'none'``. The deprecated ``size_average``/``reduce``
 arguments are accepted (with PyTorch's deprecation warning) so positional calls line up.
+
+The regression losses live in :mod:`._loss_regression` and the reduction helpers in
+:mod:`._loss_reduction`; both are re-exported here.
 """
 
 from __future__ import annotations
@@ -14,6 +17,15 @@ from ..functions import nn as P
 from ..tensor import Tensor
 from ._common import as_tensor as _t
 from ._common import user_stacklevel
+from ._loss_reduction import _float_target as _float_target
+from ._loss_reduction import _reduce as _reduce
+from ._loss_reduction import _reduction as _reduction
+from ._loss_reduction import _same_size as _same_size
+from ._loss_reduction import _weighted as _weighted
+from ._loss_regression import huber_loss as huber_loss
+from ._loss_regression import l1_loss as l1_loss
+from ._loss_regression import mse_loss as mse_loss
+from ._loss_regression import smooth_l1_loss as smooth_l1_loss
 
 PROBABILITY_INPUT_WARNING = (
     "cross_entropy/CrossEntropyLoss received inputs whose rows are all non-negative and sum "
@@ -23,178 +35,6 @@ PROBABILITY_INPUT_WARNING = (
     "NLLLoss on log-probabilities)."
 )
 _warned_probabilities = False
-
-
-def _reduction(size_average, reduce, reduction: str, allowed=("none", "mean", "sum")) -> str:
-    if size_average is not None or reduce is not None:
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      "reduction='mean' (or 'sum', 'none') instead.", stacklevel=3)
-        size_average = True if size_average is None else size_average
-        reduce = True if reduce is None else reduce
-        reduction = "none" if not reduce else ("mean" if size_average else "sum")
-    if reduction not in allowed:
-        raise ValueError(f"{reduction} is not a valid value for reduction: expected one of "
-                         + ", ".join(repr(a) for a in allowed))
-    return reduction
-
-
-def _reduce(loss: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
-
-
-def _same_size(input: Tensor, target: Tensor) -> None:
-    if input.shape != target.shape:
-        warnings.warn(
-            f"Using a target size ({target.shape}) that is different to the input size "
-            f"({input.shape}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.",
-            stacklevel=user_stacklevel(),
-        )
-
-
-def _float_target(input: Tensor, target) -> Tensor:
-    target = _t(target)
-    if target._data.dtype != input._data.dtype and input._data.dtype.kind == "f":
-        target = target.type(input._data.dtype)
-    return target
-
-
-def _weighted(loss: Tensor, weight, reduction: str, mean_by_weight: bool) -> Tensor:
-    if weight is None:
-        return _reduce(loss, reduction)
-    weight = _t(weight)
-    if weight.shape != loss.shape:
-        raise ValueError(f"Weights and input must have the same size: weight "
-                         f"{tuple(weight.shape)}, input {tuple(loss.shape)}")
-    loss = loss * weight
-    if reduction == "mean" and mean_by_weight:
-        return loss.sum() / weight.sum()
-    return _reduce(loss, reduction)
-
-
-# -- regression -------------------------------------------------------------------------
-
-
-def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
-             weight=None) -> Tensor:
-    """Mean squared error ``(x - y)^2``.
-
-    With ``weight`` the mean is the weighted mean ``sum(w (x - y)^2) / sum(w)``.
-
-    Args:
-        input: predictions, any shape.
-        target: targets, input's shape (a different shape broadcasts, with a warning).
-        size_average: deprecated (see ``reduction``).
-        reduce: deprecated (see ``reduction``).
-        reduction: 'mean', 'sum' or 'none'.
-        weight: optional per-element weights, input's shape.
-
-    Returns:
-        The loss: a scalar, or per element with reduction='none'.
-
-    >>> import topograd
-    >>> import topograd.nn.functional as F
-    >>> F.mse_loss(topograd.tensor([1.0, 3.0]), topograd.tensor([0.0, 0.0])).item()
-    5.0
-    """
-    input, target = _t(input), _float_target(_t(input), target)
-    _same_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    d = input - target
-    return _weighted(d * d, weight, reduction, mean_by_weight=True)
-
-
-def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
-            weight=None) -> Tensor:
-    """Mean absolute error ``|x - y|`` (weighted mean as :func:`mse_loss`).
-
-    Args:
-        input: predictions, any shape.
-        target: targets, input's shape (a different shape broadcasts, with a warning).
-        size_average: deprecated (see ``reduction``).
-        reduce: deprecated (see ``reduction``).
-        reduction: 'mean', 'sum' or 'none'.
-        weight: optional per-element weights, input's shape.
-
-    Returns:
-        The loss: a scalar, or per element with reduction='none'.
-
-    >>> import topograd
-    >>> import topograd.nn.functional as F
-    >>> F.l1_loss(topograd.tensor([1.0, -3.0]), topograd.tensor([0.0, 0.0])).item()
-    2.0
-    """
-    input, target = _t(input), _float_target(_t(input), target)
-    _same_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    return _weighted((input - target).abs(), weight, reduction, mean_by_weight=True)
-
-
-def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0,
-               weight=None) -> Tensor:
-    """Huber loss: ``d^2 / 2`` where ``|d| < delta``, else ``delta (|d| - delta / 2)``.
-
-    Args:
-        input: predictions, any shape.
-        target: targets, input's shape.
-        reduction: 'mean', 'sum' or 'none'.
-        delta: where the loss turns from quadratic to linear (positive).
-        weight: optional per-element weights (the mean is then the plain mean).
-
-    Returns:
-        The loss: a scalar, or per element with reduction='none'.
-
-    >>> import topograd
-    >>> import topograd.nn.functional as F
-    >>> F.huber_loss(topograd.tensor([0.5, 3.0]), topograd.zeros(2), reduction="none").tolist()
-    [0.125, 2.5]
-    """
-    if delta <= 0:
-        raise RuntimeError(f"huber_loss does not support non-positive values for delta, "
-                           f"found {delta}")
-    input, target = _t(input), _float_target(_t(input), target)
-    _same_size(input, target)
-    reduction = _reduction(None, None, reduction)
-    loss = P.HuberLoss.apply(input, target, delta=float(delta))
-    return _weighted(loss, weight, reduction, mean_by_weight=False)
-
-
-def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean",
-                   beta: float = 1.0) -> Tensor:
-    """Smooth L1: ``d^2 / (2 beta)`` where ``|d| < beta``, else ``|d| - beta / 2``.
-
-    It is the Huber loss divided by beta, and the L1 loss when beta is 0.
-
-    Args:
-        input: predictions, any shape.
-        target: targets, input's shape.
-        size_average: deprecated (see ``reduction``).
-        reduce: deprecated (see ``reduction``).
-        reduction: 'mean', 'sum' or 'none'.
-        beta: the threshold (non-negative).
-
-    Returns:
-        The loss: a scalar, or per element with reduction='none'.
-
-    >>> import topograd
-    >>> import topograd.nn.functional as F
-    >>> F.smooth_l1_loss(topograd.tensor([0.5, 3.0]), topograd.zeros(2), reduction="sum").item()
-    2.625
-    """
-    if beta < 0:
-        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, "
-                           f"found {beta}")
-    input, target = _t(input), _float_target(_t(input), target)
-    _same_size(input, target)
-    reduction = _reduction(size_average, reduce, reduction)
-    if beta == 0:
-        return _reduce((input - target).abs(), reduction)
-    loss = P.HuberLoss.apply(input, target, delta=float(beta), scale=1.0 / beta)
-    return _reduce(loss, reduction)
 
 
 # -- classification -----------------------------------------------------------------------

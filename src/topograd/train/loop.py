@@ -26,6 +26,16 @@ import numpy as np
 
 from . import data as data_mod
 from . import metrics as metrics_mod
+from ._evaluate import EvaluateMixin
+from ._loop_helpers import (
+    _array,
+    _batch_len,
+    _logs,
+    _set_stop,
+    _tensor,
+    _unpack_validation,
+    _update_weighted,
+)
 from .callbacks import Callback, CallbackList, History
 from .data import ArrayBatches, as_array, as_source, check_finite, split_validation
 from .interrupt import SigintGuard
@@ -34,23 +44,7 @@ from .progress import Progress, resolve_verbose
 __all__ = ["Trainer"]
 
 
-def _tensor(a):
-    from topograd.tensor import Tensor
-
-    if isinstance(a, Tensor):
-        return a
-    return Tensor._from_array(a if isinstance(a, np.ndarray) else np.asarray(a))
-
-
-def _array(a):
-    return a._data if hasattr(a, "_data") else a
-
-
-def _batch_len(x) -> int:
-    return len(x) if not isinstance(x, (tuple, list)) else len(x[0])
-
-
-class Trainer:
+class Trainer(EvaluateMixin):
     """Trains a model with a loss and an optimizer: the loop behind ``fit`` in both faces.
 
     Args:
@@ -363,168 +357,3 @@ class Trainer:
             cbs.on_train_end(logs)
         self.set_training(False)
         return history
-
-    # -- evaluate / predict ----------------------------------------------------------
-    def _test_loop(self, src, cbs=None, progress=None) -> dict:
-        metrics = self.metrics
-        wmetrics = self.weighted_metrics
-        all_metrics = metrics + wmetrics
-        for m in all_metrics:
-            m.reset_state()
-        self.set_training(False)
-        want_begin = cbs is not None and cbs.wants("on_test_batch_begin")
-        want_end = cbs is not None and cbs.wants("on_test_batch_end")
-        if cbs is not None:
-            cbs.on_test_begin()
-        loss_sum = 0.0
-        seen = 0
-        step = 0
-
-        def batch_logs():
-            return _logs(loss_sum, seen, all_metrics)
-
-        test_step = self.test_step
-        for xb, yb, wb in src.epoch():
-            if want_begin:
-                cbs.on_test_batch_begin(step)
-            if wb is None:
-                loss, pred = test_step(xb, yb)
-            else:
-                self._require_weights("sample_weight")
-                loss, pred = test_step(xb, yb, wb)
-            n = _batch_len(xb)
-            loss_sum += loss * n
-            seen += n
-            for m in metrics:
-                m.update_state(yb, pred)
-            if wmetrics:
-                _update_weighted(wmetrics, yb, pred, wb)
-            step += 1
-            if want_end:
-                cbs.on_test_batch_end(step - 1, batch_logs())
-            if progress:
-                progress.update(step, batch_logs)
-        if seen == 0:
-            raise ValueError("evaluate: the data produced no batches")
-        logs = batch_logs()
-        if progress:
-            progress.epoch_end(step, logs)
-        if cbs is not None:
-            cbs.on_test_end(logs)
-        return logs
-
-    def evaluate(self, x, y=None, *, batch_size: int = 32, verbose="auto", callbacks=None,
-                 steps: int | None = None, sample_weight=None) -> dict:
-        """The mean loss and metrics over the data, in inference mode.
-
-        Args:
-            x, y: arrays, or a DataLoader / iterable of ``(x, y)`` (or ``(x, y,
-                sample_weight)``) batches as ``x``.
-            batch_size: samples per batch for arrays.
-            verbose: 0, 1, 2 or ``"auto"`` (a bar or one line).
-            callbacks: Callback objects (their ``on_test_*`` hooks are called).
-            steps: evaluate only this many batches.
-            sample_weight: one weight per sample of the arrays (needs
-                ``supports_sample_weight``).
-
-        Returns:
-            ``{"loss": ..., metric name: ...}`` as floats.
-        """
-        if self.loss_fn is None:
-            raise RuntimeError("evaluate needs a loss")
-        src = self._source(x, y, batch_size, False, "evaluate", steps, sample_weight)
-        verbose = resolve_verbose(verbose)
-        cbs = CallbackList(callbacks, model=self.model, trainer=self,
-                           params={"steps": len(src), "verbose": verbose})
-        progress = Progress(verbose) if verbose else None
-        if progress:
-            progress.epoch_begin(0, len(src) if steps is None else steps)
-        try:
-            return self._test_loop(src, cbs, progress)
-        finally:
-            if progress:
-                progress.close()
-
-    def predict(self, x, *, batch_size: int = 32, verbose=0, callbacks=None,
-                steps: int | None = None) -> np.ndarray:
-        """The model's outputs for all of ``x``, batch by batch, as one array.
-
-        Args:
-            x: inputs (array or Tensor) or a DataLoader / iterable of batches (the first
-                item of tuple batches is the input).
-            batch_size: samples per batch for arrays.
-            verbose: 0, 1, 2 or ``"auto"``.
-            callbacks: Callback objects (their ``on_predict_*`` hooks are called).
-            steps: predict only this many batches.
-
-        Returns:
-            A NumPy array with one row per sample.
-        """
-        src = as_source(x, None, batch_size, False, "predict", steps)
-        self.batch_size = batch_size
-        if isinstance(src, ArrayBatches):
-            src.x, _ = self.prepare(src.x, None, "predict")
-        verbose = resolve_verbose(verbose)
-        cbs = CallbackList(callbacks, model=self.model, trainer=self,
-                           params={"steps": len(src), "verbose": verbose})
-        want_begin = cbs.wants("on_predict_batch_begin")
-        want_end = cbs.wants("on_predict_batch_end")
-        progress = Progress(verbose) if verbose else None
-        self.set_training(False)
-        cbs.on_predict_begin()
-        if progress:
-            progress.epoch_begin(0, len(src) if steps is None else steps)
-        outs = []
-        step = 0
-        try:
-            for xb, _, _ in src.epoch():
-                if want_begin:
-                    cbs.on_predict_batch_begin(step)
-                out = self.predict_step(xb)
-                outs.append(out)
-                step += 1
-                if want_end:
-                    cbs.on_predict_batch_end(step - 1, {"outputs": out})
-                if progress:
-                    progress.update(step, dict)
-            if progress:
-                progress.epoch_end(step, {})
-        finally:
-            if progress:
-                progress.close()
-        cbs.on_predict_end()
-        if not outs:
-            raise ValueError("predict: the data produced no batches")
-        return np.concatenate(outs) if len(outs) > 1 else outs[0]
-
-
-def _update_weighted(metrics, y, pred, sample_weight) -> None:
-    if sample_weight is None:  # as Keras: unweighted batches update them unweighted
-        for m in metrics:
-            m.update_state(y, pred)
-    else:
-        for m in metrics:
-            m.update_state(y, pred, sample_weight=sample_weight)
-
-
-def _logs(loss_sum: float, seen: int, metrics) -> dict:
-    logs = {m.name: m.result() for m in metrics}
-    logs["loss"] = loss_sum / seen if seen else float("nan")
-    return dict(sorted(logs.items()))
-
-
-def _set_stop(model, value: bool) -> None:
-    try:
-        model.stop_training = value
-    except AttributeError as e:
-        raise TypeError(f"cannot set stop_training on {type(model).__name__}: {e}") from None
-
-
-def _unpack_validation(data):
-    if isinstance(data, (tuple, list)):
-        if len(data) in (2, 3):
-            return data[0], data[1], (data[2] if len(data) == 3 else None)
-        raise ValueError(f"validation_data expected (x_val, y_val) or (x_val, y_val, "
-                         f"val_sample_weight), found a {type(data).__name__} of {len(data)} "
-                         "items")
-    return data, None, None
