@@ -11,8 +11,10 @@ import pytest
 import topograd
 import topograd.autograd as autograd
 
-MODULES = ["topograd.tensor", "topograd.tensor_math", "topograd.tensor_shape",
-           "topograd.creation", "topograd.ops", "topograd.random", "topograd.autograd",
+MODULES = ["topograd.tensor", "topograd.tensor_math", "topograd.tensor_reduce",
+           "topograd.tensor_compare", "topograd.tensor_convert", "topograd.tensor_combine",
+           "topograd.tensor_shape", "topograd.creation", "topograd.ops", "topograd.random",
+           "topograd.autograd",
            "topograd.autograd.function", "topograd.autograd.engine", "topograd.autograd.hooks",
            "topograd.autograd.graph", "topograd.autograd.node_call",
            "topograd.autograd.backward_hooks",
