@@ -97,15 +97,8 @@ def as_array(x) -> np.ndarray:
 
 def to_tensor(array: np.ndarray):
     """Wrap an ndarray as a topograd Tensor, keeping its dtype."""
-    try:
-        import topograd
+    from topograd.creation import from_numpy
 
-        from_numpy = getattr(topograd, "from_numpy", None)
-        if from_numpy is None:
-            from topograd.tensor import from_numpy
-    except ImportError as err:  # the core is missing: say so instead of a bare traceback
-        raise ImportError("DataLoader(as_tensor=True) needs topograd.from_numpy "
-                          "(topograd.tensor); pass as_tensor=False to get numpy arrays") from err
     return from_numpy(array)
 
 
