@@ -23,7 +23,9 @@ MODULES = ["topograd.train", "topograd.train.loop", "topograd.train.callbacks",
            "topograd.keras.losses", "topograd.keras.metrics", "topograd.keras.optimizers",
            "topograd.keras.schedules", "topograd.keras.regularizers", "topograd.keras.utils",
            "topograd.keras.backend", "topograd.keras.callbacks",
-           "topograd.keras.datasets.mnist"]
+           "topograd.keras.datasets.mnist", "topograd.keras._batch_normalization",
+           "topograd.keras._input_layer", "topograd.keras._losses_crossentropy",
+           "topograd.keras._model_helpers"]
 
 PUBLIC = [(mod, name) for mod in (train, keras.models, keras.layers, keras.optimizers,
                                   keras.losses, keras.utils, keras.metrics)

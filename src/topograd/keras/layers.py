@@ -383,83 +383,6 @@ class Dropout(Layer):
         return f"name={self.name!r}, rate={self.rate}"
 
 
-class BatchNormalization(Layer):
-    """Normalizes each feature by the batch's statistics (training) or moving averages.
-
-    Keras's rule: ``moving = moving * momentum + batch * (1 - momentum)``, with the batch's
-    biased variance; output ``gamma * (x - mean) / sqrt(var + epsilon) + beta``. The last
-    axis holds the features.
-
-    Args:
-        axis: the feature axis (only -1 is supported).
-        momentum: of the moving averages (default 0.99).
-        epsilon: added to the variance (default 1e-3).
-        center, scale: learn ``beta`` / ``gamma``.
-
-    >>> from topograd.keras import layers
-    >>> [w.shape for w in layers.BatchNormalization(input_shape=(3,)).get_weights()]
-    [(3,), (3,), (3,), (3,)]
-    """
-
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
-                 center: bool = True, scale: bool = True, beta_initializer="zeros",
-                 gamma_initializer="ones", moving_mean_initializer="zeros",
-                 moving_variance_initializer="ones", beta_regularizer=None,
-                 gamma_regularizer=None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        if axis not in (-1,):
-            raise NotImplementedError("BatchNormalization: only axis=-1 (features last) is "
-                                      "supported")
-        self.axis = axis
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
-        self.center = center
-        self.scale = scale
-        self.inits = (beta_initializer, gamma_initializer, moving_mean_initializer,
-                      moving_variance_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        if self.input_shape_declared is not None:
-            self.build_for(self.input_shape_declared)
-
-    def build(self, input_shape):
-        c = input_shape[-1]
-        beta_i, gamma_i, mean_i, var_i = self.inits
-        if self.scale:
-            self.add_weight("gamma", (c,), gamma_i)
-        if self.center:
-            self.add_weight("beta", (c,), beta_i)
-        self.add_weight("moving_mean", (c,), mean_i, trainable=False)
-        self.add_weight("moving_variance", (c,), var_i, trainable=False)
-
-    def call(self, x):
-        params = self._parameters
-        args = [x, params.get("gamma"), params.get("beta")]
-        while args and args[-1] is None:
-            args.pop()
-        return _ops.BatchNorm.apply(*args, moving_mean=self.moving_mean._data,
-                                    moving_variance=self.moving_variance._data,
-                                    training=self.training, momentum=self.momentum,
-                                    epsilon=self.epsilon)
-
-    def _infer(self, x):
-        params = self._parameters
-        gamma, beta = params.get("gamma"), params.get("beta")
-        out = _ops.batch_norm_inference(
-            x.reshape(-1, x.shape[-1]), None if gamma is None else gamma._data,
-            None if beta is None else beta._data, self.moving_mean._data,
-            self.moving_variance._data, self.epsilon)[2]
-        return out.reshape(x.shape)
-
-    def regularization_terms(self):
-        terms = []
-        if self.gamma_regularizer is not None and self.scale:
-            terms.append((self.gamma_regularizer, self.gamma))
-        if self.beta_regularizer is not None and self.center:
-            terms.append((self.beta_regularizer, self.beta))
-        return terms
-
-
 class Flatten(Layer):
     """Flattens each sample to one dimension: (N, 28, 28) -> (N, 784).
 
@@ -485,52 +408,6 @@ class Flatten(Layer):
         return x.reshape(x.shape[0], -1)
 
 
-class KerasTensor:
-    """A symbolic input: what ``Input(shape=...)`` returns, to start a Sequential model.
-
-    Attributes:
-        shape: the batch shape, e.g. ``(None, 784)``.
-
-    >>> KerasTensor((None, 784)).shape
-    (None, 784)
-    """
-
-    def __init__(self, shape, name=None) -> None:
-        self.shape = tuple(shape)
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<KerasTensor shape={format_shape(self.shape)}, name={self.name}>"
-
-
-def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs) -> KerasTensor:
-    """A symbolic input of one sample's ``shape``: ``Sequential([Input((784,)), ...])``.
-
-    >>> Input(shape=(784,)).shape
-    (None, 784)
-    """
-    if shape is None:
-        raise ValueError("Input needs a shape, e.g. Input(shape=(784,))")
-    if isinstance(shape, int):
-        shape = (shape,)
-    return KerasTensor((batch_size, *tuple(shape)), name or unique_name("input_layer"))
-
-
-class InputLayer(Layer):
-    """Declares the input shape of a Sequential model (not a computing layer).
-
-    >>> InputLayer(shape=(784,)).input_shape
-    (None, 784)
-    """
-
-    def __init__(self, shape=None, batch_size=None, input_shape=None, **kwargs) -> None:
-        super().__init__(input_shape=shape if shape is not None else input_shape, **kwargs)
-        if self.input_shape_declared is None:
-            raise ValueError("InputLayer needs a shape, e.g. InputLayer(shape=(784,))")
-        self.input_shape_declared = (batch_size, *self.input_shape_declared[1:])
-
-    def call(self, x):
-        return x
-
-    def _infer(self, x):
-        return x
+# Layers in their own modules (they build on Layer above), re-exported from here.
+from ._batch_normalization import BatchNormalization  # noqa: E402
+from ._input_layer import Input, InputLayer, KerasTensor  # noqa: E402
