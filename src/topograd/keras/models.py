@@ -27,6 +27,8 @@ from topograd.tensor import Tensor
 from . import losses as losses_mod
 from . import metrics as metrics_mod
 from . import optimizers as optimizers_mod
+from ._model_helpers import _ARRAY_PATH as _ARRAY_PATH
+from ._model_helpers import _has_array_path, _NoLoss, _ordered, _size
 from .layers import InputLayer, KerasTensor, Layer, format_shape
 from .trainer import KerasTrainer as _KerasTrainer
 
@@ -290,24 +292,6 @@ class Model(Layer):
         (print_fn or print)("\n".join(out))
 
 
-def _ordered(loss, logs: dict, model):
-    """Keras's list form of results: the loss alone, or ``[loss, *metrics]``."""
-    metrics = model.compiled_metrics + model.compiled_weighted_metrics
-    return [loss] + [logs[m.name] for m in metrics] if metrics else loss
-
-
-def _size(n_params: int) -> str:
-    b = n_params * 4
-    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
-        if b >= scale:
-            return f"{b / scale:.2f} {unit}"
-    return f"{b:.2f} B"
-
-
-class _NoLoss(losses_mod.Loss):
-    name = "none"
-
-
 class Sequential(Model):
     """A linear stack of layers.
 
@@ -430,25 +414,3 @@ def load_model(filepath, compile: bool = True):
     from topograd.io import load_model as _load
 
     return _load(filepath, compile=compile)
-
-
-def _has_array_path(layer) -> bool:
-    """A layer whose ``_infer`` stands for its ``call`` (not overridden below it) and that
-    has no forward hooks (which only the Tensor path runs)."""
-    if layer._forward_hooks or layer._forward_pre_hooks:
-        return False
-    cls = type(layer)
-    ok = _ARRAY_PATH.get(cls)
-    if ok is None:
-        mro = cls.__mro__
-        infer_owner = next(c for c in mro if "_infer" in c.__dict__)
-        call_owner = next(c for c in mro if "call" in c.__dict__)
-        forward_owner = next(c for c in mro if "forward" in c.__dict__)
-        ok = infer_owner.__dict__["_infer"] is not None and \
-            issubclass(infer_owner, call_owner) and forward_owner is Layer
-        _ARRAY_PATH[cls] = ok
-    return ok
-
-
-_ARRAY_PATH: dict = {}
-
