@@ -13,7 +13,6 @@ import builtins
 
 import numpy as np
 
-from .random import default_generator
 from .tensor import Tensor, _array_from, _as_dtype
 
 float32 = np.dtype(np.float32)
@@ -328,130 +327,12 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
     return _finish(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Uniform draws from [0, 1), from the generator :func:`manual_seed` seeds.
-
-    Args:
-        *size: the shape, as ints or one tuple/list.
-        dtype: default float32.
-        requires_grad: whether the result records operations for ``backward``.
-        generator: a ``numpy.random.Generator`` to draw from instead.
-
-    Returns:
-        A new leaf Tensor.
-
-    >>> import topograd
-    >>> _ = topograd.manual_seed(0)
-    >>> bool(((topograd.rand(100) >= 0) & (topograd.rand(100) < 1)).all())
-    True
-    """
-    g = generator or default_generator()
-    return _finish(g.random(_size(size)).astype(_dt(dtype)), requires_grad)
-
-
-def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
-    """Standard normal draws, from the generator :func:`manual_seed` seeds.
-
-    Args:
-        *size: the shape, as ints or one tuple/list.
-        dtype: default float32.
-        requires_grad: whether the result records operations for ``backward``.
-        generator: a ``numpy.random.Generator`` to draw from instead.
-
-    Returns:
-        A new leaf Tensor.
-
-    >>> import topograd
-    >>> _ = topograd.manual_seed(0)
-    >>> topograd.randn(2, 3).shape
-    topograd.Size([2, 3])
-    """
-    g = generator or default_generator()
-    return _finish(g.standard_normal(_size(size)).astype(_dt(dtype)), requires_grad)
-
-
-def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
-    """Integers drawn uniformly from [low, high).
-
-    Called as ``randint(high, size)`` or ``randint(low, high, size)``, as in PyTorch.
-
-    Args:
-        low: the lowest value, or ``high`` in the two-argument form.
-        high: one past the highest value, or the size in the two-argument form.
-        size: the shape (a tuple).
-        dtype: default int64.
-        generator: a ``numpy.random.Generator`` to draw from instead of the global one.
-
-    Returns:
-        A new integer Tensor.
-
-    >>> import topograd
-    >>> _ = topograd.manual_seed(0)
-    >>> topograd.randint(8, (4,)).shape
-    topograd.Size([4])
-    """
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint expected a size tuple: randint(high, size) or "
-                            "randint(low, high, size)")
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                           f">= to={high}")
-    g = generator or default_generator()
-    return _finish(g.integers(low, high, size=_size((size,))).astype(_dt(dtype, int64)), False)
-
-
-def rand_like(t: Tensor, dtype=None) -> Tensor:
-    """Uniform draws from [0, 1) with ``t``'s shape and dtype.
-
-    Args:
-        t: the tensor whose shape (and dtype) to copy.
-        dtype: optional dtype instead of ``t``'s.
-
-    Returns:
-        A new leaf Tensor.
-
-    >>> import topograd
-    >>> topograd.rand_like(topograd.zeros(2, dtype=topograd.float64)).dtype
-    dtype('float64')
-    """
-    return rand(*t.shape, dtype=_dt(dtype, t.dtype))
-
-
-def randn_like(t: Tensor, dtype=None) -> Tensor:
-    """Standard normal draws with ``t``'s shape and dtype.
-
-    Args:
-        t: the tensor whose shape (and dtype) to copy.
-        dtype: optional dtype instead of ``t``'s.
-
-    Returns:
-        A new leaf Tensor.
-
-    >>> import topograd
-    >>> topograd.randn_like(topograd.zeros(3)).shape
-    topograd.Size([3])
-    """
-    return randn(*t.shape, dtype=_dt(dtype, t.dtype))
-
-
-def randperm(n: int, dtype=None, generator=None) -> Tensor:
-    """A random permutation of 0..n-1.
-
-    Args:
-        n: how many integers.
-        dtype: default int64.
-        generator: a ``numpy.random.Generator`` to draw from instead of the global one.
-
-    Returns:
-        A 1-D integer Tensor.
-
-    >>> import topograd
-    >>> sorted(topograd.randperm(4).tolist())
-    [0, 1, 2, 3]
-    """
-    g = generator or default_generator()
-    return _finish(g.permutation(n).astype(_dt(dtype, int64)), False)
+# the random functions use the helpers above, hence the import at the end
+from ._creation_random import (  # noqa: E402, F401
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)

@@ -18,6 +18,7 @@ MODULES = [
     "topograd.nn.utils.penalties", "topograd.nn.modules.module", "topograd.nn.modules.container",
     "topograd.nn.modules.linear", "topograd.nn.modules.activation",
     "topograd.nn.modules.dropout", "topograd.nn.modules.batchnorm", "topograd.nn.modules.loss",
+    "topograd.nn.modules._state", "topograd.nn.modules._cast", "topograd.nn.modules._repr",
 ]
 INIT = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_",
         "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",

@@ -11,7 +11,8 @@ import pytest
 from topograd import optim
 from topograd.optim import lr_scheduler
 
-MODULES = ["topograd.optim", "topograd.optim.optimizer", "topograd.optim.sgd",
+MODULES = ["topograd.optim", "topograd.optim.optimizer", "topograd.optim._checkpoint",
+           "topograd.optim.sgd",
            "topograd.optim.adagrad", "topograd.optim.rmsprop", "topograd.optim.adam",
            "topograd.optim.adamw", "topograd.optim.lr_scheduler",
            "topograd.optim.lr_scheduler.base", "topograd.optim.lr_scheduler.decay",
