@@ -169,14 +169,7 @@ class KerasTrainer(Trainer):
         for m in metrics:
             m.reset_state()
         step = self.train_step if training else self.test_step
-        loss, pred = step(x, y) if sample_weight is None else step(x, y, sample_weight)
-        for m in self.metrics:
-            m.update_state(y, pred)
-        for m in self.weighted_metrics:
-            if sample_weight is None:
-                m.update_state(y, pred)
-            else:
-                m.update_state(y, pred, sample_weight=sample_weight)
+        loss, _ = self._batch(step, x, y, sample_weight)
         return loss, {m.name: m.result() for m in metrics}
 
     def predict_step(self, x):

@@ -23,11 +23,26 @@ class EvaluateMixin:
     True
     """
 
+    def _batch(self, step_fn, xb, yb, wb) -> tuple[float, int]:
+        """One step on a batch (with its sample weights, if any) and the metrics' update.
+
+        Returns ``(loss, batch size)``. ``fit``'s loop, the test loop and the Keras face's
+        ``train_on_batch``/``test_on_batch`` call it.
+        """
+        if wb is None:
+            loss, pred = step_fn(xb, yb)
+        else:
+            self._require_weights("sample_weight")
+            loss, pred = step_fn(xb, yb, wb)
+        for m in self.metrics:
+            m.update_state(yb, pred)
+        if self.weighted_metrics:
+            _update_weighted(self.weighted_metrics, yb, pred, wb)
+        return loss, _batch_len(xb)
+
     # -- evaluate / predict ----------------------------------------------------------
     def _test_loop(self, src, cbs=None, progress=None) -> dict:
-        metrics = self.metrics
-        wmetrics = self.weighted_metrics
-        all_metrics = metrics + wmetrics
+        all_metrics = self.metrics + self.weighted_metrics
         for m in all_metrics:
             m.reset_state()
         self.set_training(False)
@@ -46,18 +61,9 @@ class EvaluateMixin:
         for xb, yb, wb in src.epoch():
             if want_begin:
                 cbs.on_test_batch_begin(step)
-            if wb is None:
-                loss, pred = test_step(xb, yb)
-            else:
-                self._require_weights("sample_weight")
-                loss, pred = test_step(xb, yb, wb)
-            n = _batch_len(xb)
+            loss, n = self._batch(test_step, xb, yb, wb)
             loss_sum += loss * n
             seen += n
-            for m in metrics:
-                m.update_state(yb, pred)
-            if wmetrics:
-                _update_weighted(wmetrics, yb, pred, wb)
             step += 1
             if want_end:
                 cbs.on_test_batch_end(step - 1, batch_logs())

@@ -29,12 +29,10 @@ from . import metrics as metrics_mod
 from ._evaluate import EvaluateMixin
 from ._loop_helpers import (
     _array,
-    _batch_len,
     _logs,
     _set_stop,
     _tensor,
     _unpack_validation,
-    _update_weighted,
 )
 from .callbacks import Callback, CallbackList, History
 from .data import ArrayBatches, as_array, as_source, check_finite, split_validation
@@ -272,9 +270,7 @@ class Trainer(EvaluateMixin):
         model = self.model
         _set_stop(model, False)
         progress = Progress(verbose, epochs) if verbose else None
-        metrics = self.metrics
-        wmetrics = self.weighted_metrics
-        all_metrics = metrics + wmetrics
+        all_metrics = self.metrics + self.weighted_metrics
         want_begin = cbs.wants("on_train_batch_begin")
         want_end = cbs.wants("on_train_batch_end")
         train_step = self.train_step
@@ -306,18 +302,9 @@ class Trainer(EvaluateMixin):
                     for xb, yb, wb in train_src.epoch():
                         if want_begin:
                             cbs.on_train_batch_begin(step)
-                        if wb is None:
-                            loss, pred = train_step(xb, yb)
-                        else:
-                            self._require_weights("sample_weight")
-                            loss, pred = train_step(xb, yb, wb)
-                        n = _batch_len(xb)
+                        loss, n = self._batch(train_step, xb, yb, wb)
                         loss_sum += loss * n
                         seen += n
-                        for m in metrics:
-                            m.update_state(yb, pred)
-                        if wmetrics:
-                            _update_weighted(wmetrics, yb, pred, wb)
                         step += 1
                         if want_end:
                             cbs.on_train_batch_end(step - 1, batch_logs())
