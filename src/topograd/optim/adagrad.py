@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import _decayed
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class Adagrad(Optimizer):
@@ -51,18 +51,8 @@ class Adagrad(Optimizer):
 
     @classmethod
     def _check_options(cls, o: dict) -> None:
-        if not 0.0 <= o["lr"]:
-            raise ValueError(f"Invalid learning rate: {o['lr']}")
-        if not 0.0 <= o["lr_decay"]:
-            raise ValueError(f"Invalid lr_decay value: {o['lr_decay']}")
-        if not 0.0 <= o["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
-        if not 0.0 <= o["initial_accumulator_value"]:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {o['initial_accumulator_value']}"
-            )
-        if not 0.0 <= o["eps"]:
-            raise ValueError(f"Invalid epsilon value: {o['eps']}")
+        _check_nonnegative(o, "lr", "lr_decay", "weight_decay", "initial_accumulator_value",
+                           "eps")
 
     def _init_state(self, p: np.ndarray, state: dict, group: dict) -> None:
         state["step"] = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import _decayed, _lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class Adam(Optimizer):
@@ -59,10 +59,7 @@ class Adam(Optimizer):
 
     @classmethod
     def _check_options(cls, o: dict) -> None:
-        if not 0.0 <= o["lr"]:
-            raise ValueError(f"Invalid learning rate: {o['lr']}")
-        if not 0.0 <= o["eps"]:
-            raise ValueError(f"Invalid epsilon value: {o['eps']}")
+        _check_nonnegative(o, "lr", "eps")
         betas = o["betas"]
         if len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
@@ -70,8 +67,7 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= o["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
+        _check_nonnegative(o, "weight_decay")
 
     def _init_state(self, p: np.ndarray, state: dict, group: dict) -> None:
         state["step"] = 0.0

@@ -341,6 +341,18 @@ class Optimizer(_CheckpointMixin):
         return buf[:n].reshape(like.shape)
 
 
+_OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def _check_nonnegative(options: dict, *names: str) -> None:
+    """Raise PyTorch's ``ValueError("Invalid learning rate: -1")`` for the first of
+    ``names`` whose option is negative (or NaN)."""
+    for name in names:
+        value = options[name]
+        if not 0.0 <= value:
+            raise ValueError(f"Invalid {_OPTION_LABELS.get(name, name + ' value')}: {value}")
+
+
 def _layout(a: np.ndarray):
     """'C' or 'F' when ``a`` is contiguous in that order (a flat view exists), else None."""
     flags = a.flags

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import _decayed, _lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class RMSprop(Optimizer):
@@ -55,16 +55,7 @@ class RMSprop(Optimizer):
 
     @classmethod
     def _check_options(cls, o: dict) -> None:
-        if not 0.0 <= o["lr"]:
-            raise ValueError(f"Invalid learning rate: {o['lr']}")
-        if not 0.0 <= o["eps"]:
-            raise ValueError(f"Invalid epsilon value: {o['eps']}")
-        if not 0.0 <= o["momentum"]:
-            raise ValueError(f"Invalid momentum value: {o['momentum']}")
-        if not 0.0 <= o["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
-        if not 0.0 <= o["alpha"]:
-            raise ValueError(f"Invalid alpha value: {o['alpha']}")
+        _check_nonnegative(o, "lr", "eps", "momentum", "weight_decay", "alpha")
 
     def _init_state(self, p: np.ndarray, state: dict, group: dict) -> None:
         state["step"] = 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._kernels import _decayed
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class SGD(Optimizer):
@@ -55,12 +55,7 @@ class SGD(Optimizer):
 
     @classmethod
     def _check_options(cls, o: dict) -> None:
-        if not 0.0 <= o["lr"]:
-            raise ValueError(f"Invalid learning rate: {o['lr']}")
-        if not 0.0 <= o["momentum"]:
-            raise ValueError(f"Invalid momentum value: {o['momentum']}")
-        if not 0.0 <= o["weight_decay"]:
-            raise ValueError(f"Invalid weight_decay value: {o['weight_decay']}")
+        _check_nonnegative(o, "lr", "momentum", "weight_decay")
         if o["nesterov"] and (o["momentum"] <= 0 or o["dampening"] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
