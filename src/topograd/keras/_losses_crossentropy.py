@@ -90,6 +90,16 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False,
     return per.mean(dim=-1) if per.ndim > 1 else per
 
 
+def _fused_cross_entropy(loss, logits, target, sample_weight, **kwargs):
+    """The fused log-softmax + NLL of ``logits``, reduced as ``loss`` reduces: PyTorch's
+    own mean when that is the same, per-sample values through ``loss._reduce`` when
+    there are sample weights or another reduction."""
+    if sample_weight is not None or loss.reduction in ("none", "sum"):
+        return loss._reduce(F.cross_entropy(logits, target, reduction="none", **kwargs),
+                            sample_weight)
+    return F.cross_entropy(logits, target, **kwargs)
+
+
 class CategoricalCrossentropy(Loss):
     """Cross-entropy for one-hot (or probability) targets.
 
@@ -119,12 +129,8 @@ class CategoricalCrossentropy(Loss):
         return categorical_crossentropy(y_true, y_pred, self.from_logits, self.label_smoothing)
 
     def from_logits_loss(self, y_true, logits, sample_weight=None):
-        t = _target(y_true, logits)
-        if sample_weight is not None or self.reduction in ("none", "sum"):
-            return self._reduce(F.cross_entropy(logits, t, reduction="none",
-                                                label_smoothing=self.label_smoothing),
-                                sample_weight)
-        return F.cross_entropy(logits, t, label_smoothing=self.label_smoothing)
+        return _fused_cross_entropy(self, logits, _target(y_true, logits), sample_weight,
+                                    label_smoothing=self.label_smoothing)
 
 
 class SparseCategoricalCrossentropy(Loss):
@@ -159,11 +165,7 @@ class SparseCategoricalCrossentropy(Loss):
         arr = y_true._data if isinstance(y_true, Tensor) else np.asarray(y_true)
         if arr.dtype != np.int64 or arr.ndim != 1:
             arr = arr.reshape(logits.shape[:-1]).astype(np.int64, copy=False)
-        labels = Tensor._from_array(arr)
-        if sample_weight is not None or self.reduction in ("none", "sum"):
-            return self._reduce(F.cross_entropy(logits, labels, reduction="none"),
-                                sample_weight)
-        return F.cross_entropy(logits, labels)
+        return _fused_cross_entropy(self, logits, Tensor._from_array(arr), sample_weight)
 
 
 class BinaryCrossentropy(Loss):
