@@ -14,7 +14,7 @@ import topograd.autograd as autograd
 MODULES = ["topograd.tensor", "topograd.tensor_math", "topograd.tensor_reduce",
            "topograd.tensor_compare", "topograd.tensor_convert", "topograd.tensor_combine",
            "topograd.tensor_shape", "topograd.creation", "topograd._creation_random",
-           "topograd.ops", "topograd.random",
+           "topograd.ops", "topograd.random", "topograd._registry",
            "topograd.autograd",
            "topograd.autograd.function", "topograd.autograd.engine", "topograd.autograd.hooks",
            "topograd.autograd.graph", "topograd.autograd.node_call",

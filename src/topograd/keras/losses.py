@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 import topograd.nn.functional as F
+from topograd._registry import from_registry
 from topograd.tensor import Tensor
 
 __all__ = [
@@ -325,16 +326,9 @@ def get(identifier) -> Loss:
     >>> get("mse").name
     'mean_squared_error'
     """
-    if isinstance(identifier, Loss):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if isinstance(identifier, str):
-        cls = LOSSES.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"unknown loss {identifier!r}; valid names: "
-                             f"{', '.join(sorted(LOSSES))}")
-        return cls()
+    found = from_registry(identifier, Loss, LOSSES, "loss")
+    if found is not None:
+        return found
     if identifier in _FUNCTIONS:
         return _FUNCTIONS[identifier]()
     if callable(identifier):

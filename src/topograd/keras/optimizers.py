@@ -21,6 +21,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from topograd._registry import from_registry
 from topograd.optim.optimizer import Optimizer as _TorchOptimizer
 
 from . import schedules
@@ -446,15 +447,9 @@ def get(identifier):
     >>> get("adam").learning_rate
     0.001
     """
-    if isinstance(identifier, _TorchOptimizer):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
-        return identifier()
-    if isinstance(identifier, str):
-        cls = OPTIMIZERS.get(identifier.lower())
-        if cls is None:
-            raise ValueError(f"unknown optimizer {identifier!r}; valid names: "
-                             f"{', '.join(sorted(OPTIMIZERS))}")
-        return cls()
+    found = from_registry(identifier, _TorchOptimizer, OPTIMIZERS, "optimizer",
+                          cls_base=Optimizer)
+    if found is not None:
+        return found
     raise TypeError(f"optimizer expected a name or an optimizer object, found "
                     f"{type(identifier).__name__}")

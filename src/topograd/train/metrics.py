@@ -16,6 +16,7 @@ over the samples, and precision/recall count each sample with its weight.
 
 from __future__ import annotations
 
+from .._registry import from_registry
 from ._metrics_base import (
     Mean,
     MeanAbsoluteError,
@@ -87,16 +88,9 @@ def get(identifier) -> Metric:
     >>> get("top_k_categorical_accuracy").k
     5
     """
-    if isinstance(identifier, Metric):
-        return identifier
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if isinstance(identifier, str):
-        factory = METRICS.get(identifier.lower())
-        if factory is None:
-            raise ValueError(f"unknown metric {identifier!r}; valid names: "
-                             f"{', '.join(sorted(METRICS))}")
-        return factory()
+    found = from_registry(identifier, Metric, METRICS, "metric")
+    if found is not None:
+        return found
     if callable(identifier):
         return MeanMetricWrapper(identifier)
     raise TypeError(f"expected a metric name, a Metric or a function, found "
