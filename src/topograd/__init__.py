@@ -13,6 +13,8 @@ Define-by-run reverse-mode autograd, a PyTorch-style face (``topograd.nn``,
 (-4.0, -4.0, 3.0)
 """
 
+import os as _os
+
 from . import autograd
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
@@ -52,6 +54,14 @@ from .ops import *  # noqa: F403 - the function forms of tensor methods
 from .ops import cat, concat, pad, stack, where
 from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
 from .tensor import Parameter, Size, Tensor
+
+# A relative TOPOGRAD_DATA (the README's `TOPOGRAD_DATA=../shared/data ...`) means what it
+# meant where the user typed it: resolve it once, now, before any code changes directory,
+# so the data home and every child process see the same folder.
+if _os.environ.get("TOPOGRAD_DATA") and not _os.path.isabs(_os.environ["TOPOGRAD_DATA"]):
+    _os.environ["TOPOGRAD_DATA"] = _os.path.abspath(
+        _os.path.expanduser(_os.environ["TOPOGRAD_DATA"]))
+
 
 __version__ = "0.1.0"
 

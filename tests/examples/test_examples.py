@@ -26,7 +26,7 @@ EXPECT = {
     "two_layer_net.py": ["after 30 steps: by hand"],
     "optimizers.py": ["optim.SGD", "RMSProp", "Adam", "accuracy"],
     "save_load_export.py": ["same outputs", "onnxruntime"],
-    "mnist_keras.py": ["test_acc:"],
+    "mnist_keras.py": ["digit 4 drawn in mnist_digit.png", "test_acc:"],
 }
 
 HARNESS = """
@@ -58,24 +58,20 @@ def test_examples_exist():
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_example_runs(script, tmp_path):
+def test_example_runs(script, tmp_path, request):
     path = EXAMPLES / script
     if script == "save_load_export.py":
         pytest.importorskip("onnxruntime")
     env = dict(os.environ, TOPOGRAD_EXAMPLES_QUICK="1", MPLBACKEND="Agg",
                PYTHONWARNINGS="error::RuntimeWarning")
     if "mnist" in path.read_text(encoding="utf-8").lower():
-        data = Path(__file__).resolve().parents[3] / "shared" / "data"
-        if not env.get("TOPOGRAD_DATA") and (data / "mnist").is_dir():
-            env["TOPOGRAD_DATA"] = str(data)
+        env["TOPOGRAD_DATA"] = str(request.getfixturevalue("mnist_home"))
     if "TOPOGRAD_EXAMPLES_QUICK" in path.read_text(encoding="utf-8"):
         cmd = [sys.executable, str(path)]
     else:
         cmd = [sys.executable, "-c", HARNESS, str(path)]
     proc = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
-    if proc.returncode != 0 and "MNIST not found" in proc.stderr:
-        pytest.skip("real MNIST not found: set TOPOGRAD_DATA")
     assert proc.returncode == 0, f"{script} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
     for text in EXPECT.get(script, []):
         assert text in proc.stdout, f"{script} did not print {text!r}:\n{proc.stdout[-2000:]}"

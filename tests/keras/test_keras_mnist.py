@@ -25,8 +25,11 @@ def _load(name):
     return module
 
 
-def test_seed_example_reaches_keras_accuracy(mnist_home, capsys):
+def test_seed_example_reaches_keras_accuracy(mnist_home, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the example draws a digit into mnist_digit.png
+    monkeypatch.setenv("MPLBACKEND", "Agg")
     acc = _load("mnist_keras").main(verbose=0)
+    assert (tmp_path / "mnist_digit.png").stat().st_size > 0
     assert acc >= 0.975  # Keras's published run: 0.9777
     assert f"test_acc: {acc}" in capsys.readouterr().out
 

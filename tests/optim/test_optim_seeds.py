@@ -9,8 +9,6 @@ with hand-written NumPy gradients; topograd's autograd and optim.SGD give the sa
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
@@ -78,12 +76,9 @@ def test_seed_network_losses_match_handwritten_numpy():
     assert ref[-1] < 0.1 * ref[0]
 
 
-@pytest.mark.slow
-def test_seed_network_full_2000_steps(request):
-    # ~10 s of BLAS (4 large matmuls a step): opt in with `-m slow` or TOPOGRAD_SLOW=1
-    if "slow" not in (request.config.getoption("-m") or "") and not os.environ.get(
-            "TOPOGRAD_SLOW"):
-        pytest.skip("2,000 steps: run with -m slow or TOPOGRAD_SLOW=1")
+@pytest.mark.long
+def test_seed_network_full_2000_steps():
+    # 2,000 steps of 4 large matmuls: deselected unless TOPOGRAD_SLOW=1 (tests/conftest.py)
     ref, got, _, _ = seed_network(2000)
     np.testing.assert_allclose(got, ref, rtol=1e-9)
     # the seed's run fell from ~4e4 to ~3.4 over these 2,000 steps
