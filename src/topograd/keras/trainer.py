@@ -75,20 +75,38 @@ class KerasTrainer(Trainer):
             self.configure()
 
     # -- data checks -------------------------------------------------------------------
+    def check_x(self, x, purpose):
+        """Keras's input check: x's shape against the built model's input shape.
+
+        One sample without its batch axis (``(784,)`` for inputs ``(None, 784)``) is named
+        as such; other mismatches show the expected shape and the shape of a batch.
+        """
+        model = self.model
+        if not model.built:
+            return
+        expected = model.input_shape
+        if len(expected) == x.ndim and all(e is None or e == f
+                                           for e, f in zip(expected[1:], x.shape[1:])):
+            return
+        head = (f'Input 0 of layer "{model.name}" is incompatible with the layer: '
+                f"expected shape={format_shape(expected)}, found shape=")
+        if len(expected) == x.ndim + 1 and all(e is None or e == f
+                                               for e, f in zip(expected[1:], x.shape)):
+            what = {"fit": "fit on", "validation": "validate on"}.get(purpose, purpose)
+            how = "x[None] or x.reshape(1, -1)" if x.ndim == 1 else "x[None]"
+            tail = "" if purpose == "predict" else " (and y[None] with it)"
+            raise ValueError(f"{head}{format_shape(x.shape)}. A batch axis is missing: pass "
+                             f"{how} to {what} one sample{tail}")
+        batch = (min(len(x), self.batch_size),)
+        raise ValueError(f"{head}{format_shape(batch + x.shape[1:])}")
+
     def prepare(self, x, y, purpose):
         model = self.model
         if x.dtype != np.float32:
             x = x.astype(np.float32)
-        batch = (min(len(x), self.batch_size),)
         if not model.built:
             model.build((None, *x.shape[1:]))
             self.configure()
-        expected = model.input_shape
-        if len(expected) != x.ndim or any(e is not None and e != f
-                                          for e, f in zip(expected[1:], x.shape[1:])):
-            raise ValueError(f'Input 0 of layer "{model.name}" is incompatible with the layer: '
-                             f"expected shape={format_shape(expected)}, found "
-                             f"shape={format_shape(batch + x.shape[1:])}")
         if purpose == "predict":
             return x, None
         where = "validation " if purpose == "validation" else ""
@@ -156,8 +174,8 @@ class KerasTrainer(Trainer):
             ``(loss, {metric name: value})``.
         """
         purpose = "fit" if training else "evaluate"
-        x = np.asarray(x)
-        y = np.asarray(y)
+        self.batch_size = len(x) if hasattr(x, "__len__") else 1
+        x, y = data_mod.as_arrays(x, y, purpose, self.check_x)
         if sample_weight is not None or class_weight is not None:
             sample_weight, class_weight = data_mod.check_fit_weights(x, sample_weight,
                                                                      class_weight)

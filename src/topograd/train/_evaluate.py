@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_run_args
 from ._loop_helpers import _batch_len, _logs, _update_weighted
 from .callbacks import CallbackList
 from .data import ArrayBatches, as_source
@@ -85,7 +86,7 @@ class EvaluateMixin:
         Args:
             x, y: arrays, or a DataLoader / iterable of ``(x, y)`` (or ``(x, y,
                 sample_weight)``) batches as ``x``.
-            batch_size: samples per batch for arrays.
+            batch_size: samples per batch for arrays (None: 32, as Keras).
             verbose: 0, 1, 2 or ``"auto"`` (a bar or one line).
             callbacks: Callback objects (their ``on_test_*`` hooks are called).
             steps: evaluate only this many batches.
@@ -97,8 +98,9 @@ class EvaluateMixin:
         """
         if self.loss_fn is None:
             raise RuntimeError("evaluate needs a loss")
-        src = self._source(x, y, batch_size, False, "evaluate", steps, sample_weight)
+        batch_size = check_run_args("evaluate", batch_size=batch_size, steps=steps)["batch_size"]
         verbose = resolve_verbose(verbose)
+        src = self._source(x, y, batch_size, False, "evaluate", steps, sample_weight)
         cbs = CallbackList(callbacks, model=self.model, trainer=self,
                            params={"steps": len(src), "verbose": verbose})
         progress = Progress(verbose) if verbose else None
@@ -117,7 +119,7 @@ class EvaluateMixin:
         Args:
             x: inputs (array or Tensor) or a DataLoader / iterable of batches (the first
                 item of tuple batches is the input).
-            batch_size: samples per batch for arrays.
+            batch_size: samples per batch for arrays (None: 32, as Keras).
             verbose: 0, 1, 2 or ``"auto"``.
             callbacks: Callback objects (their ``on_predict_*`` hooks are called).
             steps: predict only this many batches.
@@ -125,11 +127,12 @@ class EvaluateMixin:
         Returns:
             A NumPy array with one row per sample.
         """
-        src = as_source(x, None, batch_size, False, "predict", steps)
+        batch_size = check_run_args("predict", batch_size=batch_size, steps=steps)["batch_size"]
+        verbose = resolve_verbose(verbose)
         self.batch_size = batch_size
+        src = as_source(x, None, batch_size, False, "predict", steps, check_x=self.check_x)
         if isinstance(src, ArrayBatches):
             src.x, _ = self.prepare(src.x, None, "predict")
-        verbose = resolve_verbose(verbose)
         cbs = CallbackList(callbacks, model=self.model, trainer=self,
                            params={"steps": len(src), "verbose": verbose})
         want_begin = cbs.wants("on_predict_batch_begin")

@@ -19,24 +19,35 @@ import numbers
 
 import numpy as np
 
-__all__ = ["ArrayBatches", "IterableBatches", "as_source", "as_array", "check_finite",
-           "split_validation", "check_sample_weight", "check_class_weight",
+from ._checks import check_numeric, describe_ragged
+
+__all__ = ["ArrayBatches", "IterableBatches", "as_source", "as_arrays", "as_array",
+           "check_finite", "split_validation", "check_sample_weight", "check_class_weight",
            "class_weight_to_sample_weights", "check_fit_weights", "is_batch_iterable"]
 
 
-def as_array(a, name: str) -> np.ndarray:
-    """The NumPy array behind ``a`` (a Tensor, an array or array-like), without copying."""
+def as_array(a, name: str, where: str | None = None) -> np.ndarray:
+    """The NumPy array behind ``a`` (a Tensor, an array or array-like), without copying.
+
+    A nested sequence that is not rectangular (a ragged list of lists) is refused with
+    where it stops being rectangular (ValueError), other sequences of objects with a
+    TypeError; ``where`` (``"fit"``, ...) prefixes the message.
+    """
     if hasattr(a, "_data") and isinstance(a._data, np.ndarray):
         return a._data
     if isinstance(a, np.ndarray):
         return a
+    prefix = f"{where}: " if where else ""
     try:
         arr = np.asarray(a)
     except (ValueError, TypeError) as e:
-        raise TypeError(f"{name} expected an array, a Tensor or a DataLoader, found "
+        ragged = describe_ragged(a, name) if isinstance(a, (list, tuple)) else None
+        if ragged:
+            raise ValueError(f"{prefix}{name} is a ragged nested sequence: {ragged}") from None
+        raise TypeError(f"{prefix}{name} expected an array, a Tensor or a DataLoader, found "
                         f"{type(a).__name__}: {e}") from None
     if arr.dtype == object:
-        raise TypeError(f"{name} expected a numeric array, found {type(a).__name__} of objects")
+        check_numeric(arr, name, where)
     return arr
 
 
@@ -129,9 +140,10 @@ class IterableBatches:
         steps: batches per epoch (default: all of them; needed when ``data`` has no len).
     """
 
-    def __init__(self, data, steps: int | None = None) -> None:
+    def __init__(self, data, steps: int | None = None, name: str = "fit") -> None:
         self.data = data
         self.steps = steps
+        self.name = name
         self.n = None
 
     def __len__(self):
@@ -150,25 +162,30 @@ class IterableBatches:
         for batch in it:
             if isinstance(batch, (tuple, list)):
                 if len(batch) == 2:
-                    yield batch[0], batch[1], None
+                    xb, yb, wb = batch[0], batch[1], None
                 elif len(batch) == 1:
-                    yield batch[0], None, None
+                    xb, yb, wb = batch[0], None, None
                 elif len(batch) == 3:
                     xb, yb, wb = batch
                     if wb is not None:
                         wb = check_sample_weight(wb, _first_len(xb), "a batch's sample weights")
-                    yield xb, yb, wb
                 else:
                     raise ValueError(f"expected batches of (inputs, targets) or (inputs, "
                                      f"targets, sample_weight), found a "
                                      f"{type(batch).__name__} of {len(batch)} items")
             else:
-                yield batch, None, None
+                xb, yb, wb = batch, None, None
+            for what, b in (("x", xb), ("y", yb)):  # the dtype alone: no pass over the data
+                arr = getattr(b, "_data", b)
+                if isinstance(arr, np.ndarray):
+                    check_numeric(arr, f"a batch's {what}", self.name)
+            yield xb, yb, wb
 
 
-def as_source(x, y, batch_size, shuffle, name: str, steps=None, sample_weight=None):
+def as_source(x, y, batch_size, shuffle, name: str, steps=None, sample_weight=None,
+              check_x=None):
     """Wrap ``x``/``y`` (arrays or an iterable of batches) and the optional per-sample
-    weights as a batch source; check lengths (and the weights)."""
+    weights as a batch source; check the arrays (see :func:`as_arrays`) and the weights."""
     if is_batch_iterable(x):
         if y is not None:
             raise ValueError(f"{name}: when x is a DataLoader or an iterable of batches, "
@@ -183,18 +200,8 @@ def as_source(x, y, batch_size, shuffle, name: str, steps=None, sample_weight=No
         except TypeError:
             if steps is None:
                 raise ValueError(f"{name}: x has no len(); pass steps_per_epoch/steps") from None
-        return IterableBatches(x, steps)
-    xa = as_array(x, "x")
-    if xa.ndim == 0:
-        raise ValueError(f"{name}: x must have a samples axis, found a scalar")
-    ya = None if y is None else as_array(y, "y")
-    if ya is not None and ya.ndim == 0:
-        raise ValueError(f"{name}: y must have a samples axis, found a scalar")
-    if len(xa) == 0:
-        raise ValueError(f"{name}: the data is empty: x has 0 samples")
-    if ya is not None and len(ya) != len(xa):
-        raise ValueError(f"{name}: x and y have different numbers of samples: x has "
-                         f"{len(xa)} (shape {xa.shape}), y has {len(ya)} (shape {ya.shape})")
+        return IterableBatches(x, steps, "fit" if name == "validation" else name)
+    xa, ya = as_arrays(x, y, name, check_x)
     w = None
     if sample_weight is not None:
         w = check_sample_weight(sample_weight, len(xa), "validation sample_weight"
@@ -202,13 +209,70 @@ def as_source(x, y, batch_size, shuffle, name: str, steps=None, sample_weight=No
     return ArrayBatches(xa, ya, batch_size, shuffle, w)
 
 
+def as_arrays(x, y, name: str, check_x=None):
+    """``x`` and ``y`` (or None) as NumPy arrays, checked before any work: numbers (not
+    complex, strings, objects or ragged sequences), a samples axis, not empty, as many
+    samples in y as in x.
+
+    Args:
+        name: the call (``"fit"``, ``"evaluate"``, ``"predict"``, ``"validation"``) for the
+            messages.
+        check_x: ``check_x(x_array, name)`` runs after x's own checks and before y's (the
+            Keras face checks the shape against the model's input there).
+
+    Returns:
+        ``(x, y)`` as arrays (``y`` None when it was None).
+    """
+    where, xname, yname = (("fit", "validation x", "validation y") if name == "validation"
+                           else (name, "x", "y"))
+    if x is None:
+        raise ValueError(f"{where}: {xname} is missing: pass the inputs as an array")
+    _check_container(x, xname, where)
+    xa = as_array(x, xname, where)
+    check_numeric(xa, xname, where)
+    if xa.ndim == 0:
+        raise ValueError(f"{where}: {xname} must have a samples axis, found a scalar")
+    if check_x is not None:
+        check_x(xa, name)
+    ya = None
+    if y is not None:
+        _check_container(y, yname, where)
+        ya = as_array(y, yname, where)
+        check_numeric(ya, yname, where)
+        if ya.ndim == 0:
+            raise ValueError(f"{where}: {yname} must have a samples axis, found a scalar")
+    if len(xa) == 0:
+        raise ValueError(f"{name}: the data is empty: x has 0 samples")
+    if ya is not None and len(ya) != len(xa):
+        raise ValueError(f"{name}: x and y have different numbers of samples: x has "
+                         f"{len(xa)} (shape {xa.shape}), y has {len(ya)} (shape {ya.shape})")
+    return xa, ya
+
+
+def _check_container(a, name: str, where: str) -> None:
+    """Refuse what is not array-like before NumPy turns it into a 0-d or object array."""
+    if isinstance(a, (str, bytes)):
+        raise TypeError(f"{where}: {name} expected an array of numbers, found a "
+                        f"{type(a).__name__}: {a[:40]!r}")
+    if isinstance(a, dict):
+        raise TypeError(f"{where}: {name} is a dict: dict inputs (named inputs of "
+                        "multi-input models) are not supported; pass an array")
+    from topograd.data.dataset import Dataset
+
+    if isinstance(a, Dataset):
+        raise TypeError(f"{where}: {name} is a {type(a).__name__} (a dataset of samples, not "
+                        "of batches): pass DataLoader(dataset, batch_size=32) instead")
+
+
 def _first_len(x) -> int:
     return len(x[0]) if isinstance(x, (tuple, list)) else len(x)
 
 
 def is_batch_iterable(x) -> bool:
-    """True for a DataLoader or any iterable of batches (not an array, Tensor, list or tuple)."""
-    if isinstance(x, np.ndarray) or hasattr(x, "_data") or isinstance(x, (list, tuple)):
+    """True for a DataLoader or any iterable of batches (not an array, Tensor, list, tuple,
+    string or dict)."""
+    if isinstance(x, np.ndarray) or hasattr(x, "_data") or \
+            isinstance(x, (list, tuple, str, bytes, dict)):
         return False
     return hasattr(x, "__iter__")
 
@@ -283,7 +347,7 @@ def check_fit_weights(x, sample_weight, class_weight):
                          "instead")
     if class_weight is not None:
         return None, check_class_weight(class_weight)
-    return check_sample_weight(sample_weight, len(as_array(x, "x"))), None
+    return check_sample_weight(sample_weight, len(as_array(x, "x", "fit"))), None
 
 
 def check_class_weight(class_weight) -> dict:

@@ -26,6 +26,7 @@ import numpy as np
 
 from . import data as data_mod
 from . import metrics as metrics_mod
+from ._checks import check_run_args
 from ._evaluate import EvaluateMixin
 from ._loop_helpers import (
     _array,
@@ -154,12 +155,22 @@ class Trainer(EvaluateMixin):
                 y = y.astype(np.int64)  # class labels as PyTorch's losses expect them
         return x, y
 
+    def check_x(self, x, purpose: str) -> None:
+        """Check the whole input array before anything else (none here; the Keras face
+        checks its shape against the model's input).
+
+        Args:
+            x: the inputs as an array (numbers, with a samples axis: already checked).
+            purpose: ``"fit"``, ``"validation"``, ``"evaluate"`` or ``"predict"``.
+        """
+
     # -- sources ---------------------------------------------------------------------
     def _source(self, x, y, batch_size, shuffle, purpose, steps=None, sample_weight=None):
         self.batch_size = batch_size
         if sample_weight is not None:
             self._require_weights("sample_weight")
-        src = as_source(x, y, batch_size, shuffle, purpose, steps, sample_weight)
+        src = as_source(x, y, batch_size, shuffle, purpose, steps, sample_weight,
+                        self.check_x)
         if isinstance(src, ArrayBatches):
             src.x, src.y = self.prepare(src.x, src.y, purpose)
         return src
@@ -183,7 +194,7 @@ class Trainer(EvaluateMixin):
         Args:
             x: inputs (array or Tensor), or a DataLoader / iterable of ``(x, y)`` batches.
             y: targets when ``x`` is an array.
-            batch_size: samples per batch for arrays.
+            batch_size: samples per batch for arrays (None: 32, as Keras).
             epochs: train until this epoch (counting ``initial_epoch``).
             verbose: 0 silent, 1 live bar, 2 one line per epoch, ``"auto"`` (1 on a
                 terminal, else 2).
@@ -209,9 +220,13 @@ class Trainer(EvaluateMixin):
         """
         if self.loss_fn is None or self.optimizer is None:
             raise RuntimeError("fit needs a loss and an optimizer")
-        for name, v in (("epochs", epochs), ("initial_epoch", initial_epoch)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
-                raise ValueError(f"{name} expected a non-negative int, found {v!r}")
+        args = check_run_args("fit", batch_size=batch_size, epochs=epochs,
+                              initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                              validation_split=validation_split,
+                              validation_batch_size=validation_batch_size,
+                              validation_freq=validation_freq)
+        batch_size, validation_split = args["batch_size"], args["validation_split"]
+        self.batch_size = batch_size
         verbose = resolve_verbose(verbose)
         if sample_weight is not None or class_weight is not None:
             self._require_weights("sample_weight" if class_weight is None else "class_weight")
@@ -220,8 +235,8 @@ class Trainer(EvaluateMixin):
         if validation_split and validation_data is not None:
             validation_split = 0.0  # Keras: validation_data wins
         if validation_split:
-            if as_source(x, y, batch_size, False, "fit", steps_per_epoch).__class__ \
-                    is not ArrayBatches:
+            if as_source(x, y, batch_size, False, "fit", steps_per_epoch,
+                         check_x=self.check_x).__class__ is not ArrayBatches:
                 raise ValueError("validation_split needs arrays; with a DataLoader pass "
                                  "validation_data instead")
             (x, y), validation_data = split_validation(as_array(x, "x"),

@@ -21,8 +21,11 @@ When the output is not a terminal (CI logs, files) or ``verbose=2``: one line pe
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 import time
+
+import numpy as np
 
 __all__ = ["Progress", "resolve_verbose", "format_logs", "format_time_per_step"]
 
@@ -39,7 +42,8 @@ def resolve_verbose(verbose, file=None) -> int:
     if verbose == "auto" or verbose is None:
         stream = file if file is not None else sys.stdout
         return 1 if _isatty(stream) or _in_notebook(stream) else 2
-    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+    if isinstance(verbose, (bool, np.bool_)) or not isinstance(verbose, numbers.Integral) \
+            or verbose not in (0, 1, 2):
         raise ValueError(f"verbose expected 0, 1, 2 or 'auto', found {verbose!r}")
     return int(verbose)
 
