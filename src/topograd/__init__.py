@@ -16,6 +16,7 @@ Define-by-run reverse-mode autograd, a PyTorch-style face (``topograd.nn``,
 import os as _os
 
 from . import autograd
+from ._device import device, get_default_device, set_default_device
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -23,6 +24,7 @@ from .creation import (
     bool_,
     double,
     empty,
+    empty_like,
     eye,
     float,
     float16,
@@ -36,6 +38,7 @@ from .creation import (
     int32,
     int64,
     linspace,
+    logspace,
     long,
     ones,
     ones_like,
@@ -70,7 +73,8 @@ bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 
 def __getattr__(name):
     # subpackages load on first use, so `import topograd` stays light
-    if name in ("nn", "optim", "data", "keras", "train", "io", "onnx", "utils"):
+    if name in ("nn", "optim", "data", "keras", "train", "io", "onnx", "utils", "cuda",
+                "backends", "accelerator"):
         import importlib
 
         module = importlib.import_module(f".{name}", __name__)
@@ -84,7 +88,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "Parameter", "Size", "Tensor", "arange", "as_tensor", "autograd", "cat", "concat", "empty",
+    "Parameter", "Size", "Tensor", "arange", "as_tensor", "autograd", "cat", "concat", "device",
+    "empty", "empty_like", "get_default_device", "logspace", "set_default_device",
     "enable_grad", "eye", "from_numpy", "full", "full_like", "get_rng_state", "initial_seed",
     "is_grad_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like", "pad", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "set_grad_enabled",

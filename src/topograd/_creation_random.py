@@ -3,12 +3,13 @@ generator :func:`~topograd.manual_seed` seeds (re-exported by :mod:`topograd.cre
 
 from __future__ import annotations
 
-from .creation import _dt, _finish, _size, int64
+from .creation import _check_device, _dt, _finish, _size, int64
 from .random import default_generator
 from .tensor import Tensor
 
 
-def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+def rand(*size, dtype=None, requires_grad: bool = False, generator=None,
+         device=None) -> Tensor:
     """Uniform draws from [0, 1), from the generator :func:`manual_seed` seeds.
 
     Args:
@@ -16,6 +17,7 @@ def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tens
         dtype: default float32.
         requires_grad: whether the result records operations for ``backward``.
         generator: a ``numpy.random.Generator`` to draw from instead.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -25,11 +27,13 @@ def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tens
     >>> bool(((topograd.rand(100) >= 0) & (topograd.rand(100) < 1)).all())
     True
     """
+    _check_device(device, "rand")
     g = generator or default_generator()
     return _finish(g.random(_size(size)).astype(_dt(dtype)), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+def randn(*size, dtype=None, requires_grad: bool = False, generator=None,
+          device=None) -> Tensor:
     """Standard normal draws, from the generator :func:`manual_seed` seeds.
 
     Args:
@@ -37,6 +41,7 @@ def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Ten
         dtype: default float32.
         requires_grad: whether the result records operations for ``backward``.
         generator: a ``numpy.random.Generator`` to draw from instead.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -46,11 +51,12 @@ def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Ten
     >>> topograd.randn(2, 3).shape
     topograd.Size([2, 3])
     """
+    _check_device(device, "randn")
     g = generator or default_generator()
     return _finish(g.standard_normal(_size(size)).astype(_dt(dtype)), requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
+def randint(low, high=None, size=None, dtype=None, generator=None, device=None) -> Tensor:
     """Integers drawn uniformly from [low, high).
 
     Called as ``randint(high, size)`` or ``randint(low, high, size)``, as in PyTorch.
@@ -61,6 +67,7 @@ def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
         size: the shape (a tuple).
         dtype: default int64.
         generator: a ``numpy.random.Generator`` to draw from instead of the global one.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A new integer Tensor.
@@ -70,6 +77,7 @@ def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
     >>> topograd.randint(8, (4,)).shape
     topograd.Size([4])
     """
+    _check_device(device, "randint")
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
             raise TypeError("randint expected a size tuple: randint(high, size) or "
@@ -84,12 +92,13 @@ def randint(low, high=None, size=None, dtype=None, generator=None) -> Tensor:
     return _finish(g.integers(low, high, size=_size((size,))).astype(_dt(dtype, int64)), False)
 
 
-def rand_like(t: Tensor, dtype=None) -> Tensor:
+def rand_like(t: Tensor, dtype=None, device=None) -> Tensor:
     """Uniform draws from [0, 1) with ``t``'s shape and dtype.
 
     Args:
         t: the tensor whose shape (and dtype) to copy.
         dtype: optional dtype instead of ``t``'s.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -98,15 +107,18 @@ def rand_like(t: Tensor, dtype=None) -> Tensor:
     >>> topograd.rand_like(topograd.zeros(2, dtype=topograd.float64)).dtype
     dtype('float64')
     """
-    return rand(*t.shape, dtype=_dt(dtype, t.dtype))
+    if device is not None:
+        _check_device(device, "rand_like")
+    return rand(*t.shape, dtype=_dt(dtype, t.dtype), device="cpu")
 
 
-def randn_like(t: Tensor, dtype=None) -> Tensor:
+def randn_like(t: Tensor, dtype=None, device=None) -> Tensor:
     """Standard normal draws with ``t``'s shape and dtype.
 
     Args:
         t: the tensor whose shape (and dtype) to copy.
         dtype: optional dtype instead of ``t``'s.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -115,16 +127,19 @@ def randn_like(t: Tensor, dtype=None) -> Tensor:
     >>> topograd.randn_like(topograd.zeros(3)).shape
     topograd.Size([3])
     """
-    return randn(*t.shape, dtype=_dt(dtype, t.dtype))
+    if device is not None:
+        _check_device(device, "randn_like")
+    return randn(*t.shape, dtype=_dt(dtype, t.dtype), device="cpu")
 
 
-def randperm(n: int, dtype=None, generator=None) -> Tensor:
+def randperm(n: int, dtype=None, generator=None, device=None) -> Tensor:
     """A random permutation of 0..n-1.
 
     Args:
         n: how many integers.
         dtype: default int64.
         generator: a ``numpy.random.Generator`` to draw from instead of the global one.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A 1-D integer Tensor.
@@ -133,5 +148,6 @@ def randperm(n: int, dtype=None, generator=None) -> Tensor:
     >>> sorted(topograd.randperm(4).tolist())
     [0, 1, 2, 3]
     """
+    _check_device(device, "randperm")
     g = generator or default_generator()
     return _finish(g.permutation(n).astype(_dt(dtype, int64)), False)

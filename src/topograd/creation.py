@@ -13,6 +13,7 @@ import builtins
 
 import numpy as np
 
+from ._device import check_device as _check_device
 from .tensor import Tensor, _array_from, _as_dtype
 
 float32 = np.dtype(np.float32)
@@ -61,7 +62,8 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
         dtype: the dtype; by default Python floats become float32, ints int64, bools
             bool, and an ndarray keeps its dtype (float64 stays float64).
         requires_grad: record operations on it for ``backward`` (floating dtypes only).
-        device: ``None`` or ``"cpu"`` (topograd computes with NumPy).
+        device: ``None`` (the default device) or ``"cpu"``; topograd computes with NumPy,
+            and a CUDA device raises PyTorch's CPU-build error.
 
     Returns:
         A leaf Tensor that owns its memory.
@@ -72,19 +74,20 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     >>> topograd.tensor([[1, 2]], dtype=topograd.float64, requires_grad=True)
     tensor([[1., 2.]], dtype=float64, requires_grad=True)
     """
-    _check_device(device)
+    _check_device(device, "tensor", False)
     arr = _array_from(data, dtype)
     if isinstance(data, (np.ndarray, Tensor)) or arr is data:
         arr = arr.copy()
     return _finish(arr, requires_grad)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like :func:`tensor`, but shares memory with ``data`` when it can (no copy).
 
     Args:
         data: array-like; an ndarray of the right dtype is wrapped, not copied.
         dtype: optional dtype (a different one means a copy).
+        device: ``None`` or ``"cpu"``.
 
     Returns:
         A Tensor that does not require grad.
@@ -96,6 +99,7 @@ def as_tensor(data, dtype=None) -> Tensor:
     >>> t.tolist()
     [7.0, 0.0]
     """
+    _check_device(device, "as_tensor", False)
     return Tensor._from_array(_array_from(data, dtype))
 
 
@@ -117,11 +121,6 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._from_array(array)
 
 
-def _check_device(device) -> None:
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"topograd runs on the CPU only; device {device!r} is not available")
-
-
 def zeros(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """A tensor of zeros.
 
@@ -138,7 +137,7 @@ def zeros(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     >>> topograd.zeros(2, 3).shape
     topograd.Size([2, 3])
     """
-    _check_device(device)
+    _check_device(device, "zeros")
     return _finish(np.zeros(_size(size), dtype=_dt(dtype)), requires_grad)
 
 
@@ -158,7 +157,7 @@ def ones(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     >>> topograd.ones((2,), dtype=topograd.int64).tolist()
     [1, 1]
     """
-    _check_device(device)
+    _check_device(device, "ones")
     return _finish(np.ones(_size(size), dtype=_dt(dtype)), requires_grad)
 
 
@@ -178,7 +177,8 @@ def empty(*size, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     >>> topograd.empty(3).shape
     topograd.Size([3])
     """
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
+    _check_device(device, "empty")
+    return _finish(np.zeros(_size(size), dtype=_dt(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
@@ -199,19 +199,20 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False, device=None)
     >>> topograd.full((2,), 1.5)
     tensor([1.5, 1.5], dtype=float32)
     """
-    _check_device(device)
+    _check_device(device, "full")
     if dtype is None:
         dtype = _array_from(fill_value).dtype
     return _finish(np.full(_size((size,)), fill_value, dtype=_as_dtype(dtype)), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Zeros with ``t``'s shape and dtype.
 
     Args:
         t: the tensor whose shape (and dtype) to copy.
         dtype: optional dtype instead of ``t``'s.
         requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -220,16 +221,19 @@ def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> topograd.zeros_like(topograd.ones(2, dtype=topograd.float64))
     tensor([0., 0.], dtype=float64)
     """
+    if device is not None:
+        _check_device(device, "zeros_like")
     return _finish(np.zeros(t.shape, dtype=_dt(dtype, t.dtype)), requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """Ones with ``t``'s shape and dtype.
 
     Args:
         t: the tensor whose shape (and dtype) to copy.
         dtype: optional dtype instead of ``t``'s.
         requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -238,10 +242,34 @@ def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
     >>> topograd.ones_like(topograd.zeros(2, 1)).shape
     topograd.Size([2, 1])
     """
+    if device is not None:
+        _check_device(device, "ones_like")
     return _finish(np.ones(t.shape, dtype=_dt(dtype, t.dtype)), requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """An "uninitialized" tensor with ``t``'s shape and dtype (zeros in topograd).
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+        requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.empty_like(topograd.ones(2, 3)).shape
+    topograd.Size([2, 3])
+    """
+    if device is not None:
+        _check_device(device, "empty_like")
+    return _finish(np.zeros(t.shape, dtype=_dt(dtype, t.dtype)), requires_grad)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False,
+              device=None) -> Tensor:
     """``fill_value`` with ``t``'s shape and dtype.
 
     Args:
@@ -249,6 +277,7 @@ def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) ->
         fill_value: the value.
         dtype: optional dtype instead of ``t``'s.
         requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
 
     Returns:
         A new leaf Tensor.
@@ -257,10 +286,13 @@ def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) ->
     >>> topograd.full_like(topograd.zeros(2), 3.0).tolist()
     [3.0, 3.0]
     """
+    if device is not None:
+        _check_device(device, "full_like")
     return _finish(np.full(t.shape, fill_value, dtype=_dt(dtype, t.dtype)), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False,
+           device=None) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``.
 
     Args:
@@ -269,6 +301,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
         step: the spacing (nonzero).
         dtype: default int64, or float32 when any of start, end, step is a float.
         requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A 1-D leaf Tensor.
@@ -279,6 +312,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     >>> topograd.arange(0, 1, 0.25)
     tensor([0.  , 0.25, 0.5 , 0.75], dtype=float32)
     """
+    _check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -288,7 +322,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return _finish(np.arange(start, end, step).astype(_dt(dtype, default)), requires_grad)
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False,
+             device=None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
     Args:
@@ -297,6 +332,7 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
         steps: how many values.
         dtype: default float32.
         requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A 1-D leaf Tensor.
@@ -305,10 +341,36 @@ def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) ->
     >>> topograd.linspace(0, 1, 3).tolist()
     [0.0, 0.5, 1.0]
     """
+    _check_device(device, "linspace")
     return _finish(np.linspace(start, end, steps).astype(_dt(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def logspace(start, end, steps: int, base=10.0, dtype=None, requires_grad: bool = False,
+             device=None) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the exponent.
+
+    Args:
+        start: the first exponent.
+        end: the last exponent.
+        steps: how many values.
+        base: the base (default 10).
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (the default device) or ``"cpu"``.
+
+    Returns:
+        A 1-D leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.logspace(0, 2, 3).tolist()
+    [1.0, 10.0, 100.0]
+    """
+    _check_device(device, "logspace")
+    return _finish(np.logspace(start, end, steps, base=base).astype(_dt(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False,
+        device=None) -> Tensor:
     """The identity matrix (n x m).
 
     Args:
@@ -316,6 +378,7 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
         m: columns (default ``n``).
         dtype: default float32.
         requires_grad: whether the result records operations for ``backward``.
+        device: ``None`` (the default device) or ``"cpu"``.
 
     Returns:
         A 2-D leaf Tensor with ones on the diagonal.
@@ -324,6 +387,7 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -
     >>> topograd.eye(2).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
+    _check_device(device, "eye")
     return _finish(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._device import as_device, check_move
+from ._device import device as _Device
 from .functions import Cast
 
 Tensor = None  # bound by topograd.tensor once the class exists
@@ -114,25 +116,29 @@ class ConvertMixin:
         return format(repr(self), spec)
 
     def to(self, *args, **kwargs) -> Tensor:
-        """Cast to a dtype (``to(topograd.float64)``); devices other than cpu are refused.
+        """This tensor with another dtype and/or device, as ``torch.Tensor.to``.
 
-    >>> import topograd
-    >>> topograd.ones(1).to(topograd.float64).dtype
-    dtype('float64')
-    """
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) and a in ("cpu",):
-                continue
-            elif isinstance(a, str) and not _is_dtype_name(a):
-                raise RuntimeError(f"topograd runs on the CPU only; cannot move a tensor to {a!r}")
-            else:
-                dtype = a
-        if dtype is None:
-            return self
-        return self.type(dtype)
+        Called as ``to(dtype)``, ``to(device, dtype=None)`` or ``to(other_tensor)`` (its
+        dtype), with optional ``non_blocking`` (ignored) and ``copy``. Returns self when
+        nothing changes. The device must be the CPU: ``"cuda"`` raises PyTorch's CPU-build
+        error (``AssertionError: Torch not compiled with CUDA enabled``).
+
+        >>> import topograd
+        >>> topograd.ones(1).to(topograd.float64).dtype
+        dtype('float64')
+        >>> t = topograd.ones(1)
+        >>> t.to("cpu") is t, t.to(topograd.device("cpu"), topograd.float16).dtype
+        (True, dtype('float16'))
+        """
+        if not kwargs and len(args) == 1 and isinstance(args[0], np.dtype):
+            return self.type(args[0])  # the engine's casts
+        device, dtype, copy = _parse_to(args, kwargs)
+        if device is not None:
+            check_move(device)
+        out = self if dtype is None else self.type(dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
 
     def type(self, dtype=None):
         """Cast to ``dtype`` (returns self when it already has it)."""
@@ -169,13 +175,21 @@ class ConvertMixin:
         """Cast to bool (not differentiable)."""
         return self.type(np.bool_)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         """Return self: topograd tensors live on the CPU."""
         return self
 
-    def cuda(self, *args, **kwargs):
-        """Refused: topograd runs on the CPU only."""
-        raise RuntimeError("topograd runs on the CPU only (NumPy); there is no cuda()")
+    def cuda(self, device=None, non_blocking: bool = False, memory_format=None):
+        """Raise what PyTorch's CPU build raises: there is no CUDA device.
+
+        >>> import topograd
+        >>> topograd.ones(1).cuda()
+        Traceback (most recent call last):
+        AssertionError: Torch not compiled with CUDA enabled
+        """
+        if device is not None and as_device(device, "cuda").type != "cuda":
+            raise RuntimeError("Invalid device, must be cuda device")
+        raise AssertionError("Torch not compiled with CUDA enabled")
 
     def is_floating_point(self) -> bool:
         """True for floating dtypes."""
@@ -188,3 +202,60 @@ def _is_dtype_name(s: str) -> bool:
         return True
     except TypeError:
         return False
+
+
+_TO_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
+
+
+def _to_error(args, kwargs) -> TypeError:
+    got = ", ".join([type(a).__name__ for a in args]
+                    + [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+    if kwargs:
+        got += ", "
+    return TypeError(
+        f"to() received an invalid combination of arguments - got ({got}), but expected one "
+        "of:\n * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = "
+        "False, bool copy = False, *, torch.memory_format memory_format = None)\n * (torch.dtype "
+        "dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format "
+        "memory_format = None)\n * (Tensor tensor, bool non_blocking = False, bool copy = "
+        "False, *, torch.memory_format memory_format = None)\n")
+
+
+def _parse_to(args: tuple, kwargs: dict):
+    """``(device, dtype, copy)`` from ``to``'s arguments, as PyTorch reads them.
+
+    ``to(dtype, ...)``, ``to(device, dtype, ...)``, ``to(tensor, ...)``; the trailing
+    positionals are ``non_blocking`` then ``copy``. A device is parsed (a bad string raises
+    here) but not checked for availability; a dtype is returned as given.
+    """
+    values = {}
+    if args:
+        a, rest = args[0], args[1:]
+        names = ("non_blocking", "copy")
+        if isinstance(a, Tensor):
+            values["dtype"] = a._data.dtype  # and its device, which is the CPU
+        elif isinstance(a, str):
+            try:
+                values["device"] = as_device(a, "to")
+                names = ("dtype", "non_blocking", "copy")
+            except RuntimeError:
+                if not _is_dtype_name(a):  # topograd also takes dtype names ("float64")
+                    raise
+                values["dtype"] = a
+        elif a is None or isinstance(a, _Device) or (isinstance(a, int)
+                                                    and not isinstance(a, bool)):
+            values["device"] = a
+            names = ("dtype", "non_blocking", "copy")
+        else:
+            values["dtype"] = a
+        if len(rest) > len(names):
+            raise _to_error(args, kwargs)
+        values.update(zip(names, rest))
+    for k, v in kwargs.items():
+        if k not in _TO_KEYWORDS or k in values:
+            raise _to_error(args, kwargs)
+        values[k] = v
+    device = values.get("device")
+    if device is not None:
+        device = as_device(device, "to")
+    return device, values.get("dtype"), bool(values.get("copy", False))

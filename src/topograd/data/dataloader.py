@@ -106,6 +106,11 @@ class DataLoader:
         transform: a callable applied to the input batch (the first field) as a numpy array,
             e.g. ``topograd.data.transforms.Compose([...])``.
         as_tensor: yield topograd Tensors (True) or numpy arrays (False).
+        num_workers: PyTorch's worker-process count, accepted so its scripts run; topograd
+            loads every batch in this process whatever the count (the batches are the same).
+        pin_memory: accepted and ignored (there is no GPU to copy to).
+        timeout, worker_init_fn, prefetch_factor, persistent_workers: PyTorch's worker
+            options, checked as PyTorch checks them and otherwise ignored (no workers run).
 
     Example:
         >>> import numpy as np
@@ -118,7 +123,9 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False,
                  drop_last: bool = False, collate_fn=None, generator=None, seed=None,
-                 transform=None, as_tensor: bool = True):
+                 transform=None, as_tensor: bool = True, *, num_workers: int = 0,
+                 pin_memory: bool = False, timeout: float = 0, worker_init_fn=None,
+                 prefetch_factor: int | None = None, persistent_workers: bool = False):
         if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
             raise TypeError(f"DataLoader expected a dataset with __len__ and __getitem__, "
                             f"found {type(dataset).__name__}")
@@ -136,7 +143,33 @@ class DataLoader:
                              "custom collate_fn, augment inside collate_fn instead")
         self.collate_fn = collate_fn
         self.transform = transform
+        self._check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers)
+        self.num_workers = num_workers
+        self.pin_memory = bool(pin_memory)
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
         self._rng = resolve_generator(generator, seed, "DataLoader")
+
+    @staticmethod
+    def _check_worker_options(num_workers, timeout, prefetch_factor, persistent_workers):
+        # PyTorch's checks and words; the workers themselves do not exist in topograd
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
+            raise TypeError(f"DataLoader: num_workers expected an int, found {num_workers!r}")
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set "
+                             "prefetch_factor to None.")
+        if prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
 
     def __len__(self) -> int:
         n = len(self.dataset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._device import check_device
 from ...tensor import Parameter, Tensor
 from .. import functional as F
 from .module import Module
@@ -17,8 +18,7 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device=None,
                  dtype=None, *, bias: bool = True) -> None:
         super().__init__()
-        if device not in (None, "cpu"):
-            raise RuntimeError(f"topograd runs on the CPU only; cannot use device {device!r}")
+        check_device(device, "empty")  # None: the default device; "cuda" raises as PyTorch
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be in [0, 1] or None, found {momentum}")
         if eps <= 0:

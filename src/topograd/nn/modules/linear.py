@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ..._device import check_device
 from ...functions.nn import Linear as _LinearFn
 from ...tensor import Parameter, Tensor
 from .. import init
@@ -35,7 +36,7 @@ class Linear(Module):
         in_features: size of each input sample.
         out_features: size of each output sample.
         bias: learn an additive bias (default True).
-        device: accepted for PyTorch compatibility ("cpu" only).
+        device: None (the default device) or "cpu"; "cuda" raises as PyTorch's CPU build.
         dtype: parameter dtype (default float32).
 
     Attributes:
@@ -55,8 +56,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
                  dtype=None) -> None:
         super().__init__()
-        if device not in (None, "cpu"):
-            raise RuntimeError(f"topograd runs on the CPU only; cannot use device {device!r}")
+        check_device(device, "empty")  # None: the default device; "cuda" raises as PyTorch
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, found {v!r}")
