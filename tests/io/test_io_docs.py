@@ -12,7 +12,8 @@ import topograd.io as io
 
 MODULES = ["topograd.io", "topograd.io._atomic", "topograd.io.api", "topograd.io.tree",
            "topograd.io.tensorfile", "topograd.io.weights", "topograd.io.model",
-           "topograd.io.keras_config", "topograd.io.image", "topograd.onnx",
+           "topograd.io.keras_config", "topograd.io.image", "topograd.io._paths",
+           "topograd.onnx",
            "topograd.onnx._graph", "topograd.onnx._ops", "topograd.onnx._layers",
            "topograd.cli", "topograd.cli.presets", "topograd.cli.commands"]
 PUBLIC = [n for n in io.__all__ if callable(getattr(io, n))]

@@ -146,7 +146,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "evaluate", help="report a saved model's test loss and accuracy",
         description=_wrap("Load a model saved by 'topograd train --save' (or model.save) and "
-                          "report its loss and accuracy on the test set it was trained for."),
+                          "report its loss and accuracy on the test set it was trained for."
+                          "\n\n"
+                          "The labels are given in the form the model's loss takes: class "
+                          "indices for sparse_categorical_crossentropy, one-hot rows for "
+                          "every other loss (categorical crossentropy, MSE, ...), 0/1 for one "
+                          "sigmoid output. The loss and metrics are the model's own, as "
+                          "model.evaluate gives them; the accuracy is its compiled accuracy "
+                          "metric or, when it has none, the share of arg-max predictions that "
+                          "match the labels. A model saved uncompiled has no loss: only its "
+                          "accuracy is printed."),
         formatter_class=_Formatter)
     p.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     p.add_argument("--dataset", choices=DATASETS, default=None,
@@ -159,15 +168,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "predict", help="classify digit images (or .npy / comma-separated inputs)",
-        description=_wrap("Print the predicted class and its probability for each INPUT: a "
-                          "PNG or JPEG of a digit (made grayscale, 28x28, white on black like "
-                          "MNIST), a .npy file of samples, or numbers separated by commas "
-                          "(e.g. 0.1,-0.4 or -1.5,2)."),
+        description=_wrap("Print the predicted class and its probability for each INPUT: an "
+                          "image of one handwritten digit, a .npy file of samples, or numbers "
+                          "separated by commas (e.g. 0.1,-0.4 or -1.5,2).\n\n"
+                          "An image (PNG, JPEG, BMP, GIF, ...) may be of any size and drawn "
+                          "anywhere on it, dark ink on light paper or light on dark: it is made "
+                          "grayscale (transparency counts as white paper) and inverted when its "
+                          "border is light (see --invert), so the digit is white on black as "
+                          "in MNIST. Then it is prepared as MNIST's digits were: cropped to its "
+                          "ink, scaled to fit a 20x20 box keeping its aspect ratio, and moved "
+                          "so that its centre of mass is at the centre of a 28x28 frame. A "
+                          "28x28 image whose ink already spans 16 to 20 pixels (an MNIST "
+                          "digit) is only moved by whole pixels, never resampled. One digit "
+                          "per image, with nothing else inked on it."),
         formatter_class=_Formatter)
     p.add_argument("model", metavar="MODEL", help="a saved model (.safetensors)")
     p.add_argument("inputs", metavar="INPUT", nargs="+", help="image, .npy file or 'x1,x2,...'")
     p.add_argument("--invert", choices=("auto", "yes", "no"), default="auto",
-                   help="invert images (auto: when the border is light, i.e. dark ink)")
+                   help="invert images to white on black (auto: when the border is light, "
+                        "i.e. dark ink on light paper)")
     p.add_argument("--top", type=_positive_int, default=1, metavar="K",
                    help="show the K most likely classes")
     # inputs such as -1.5,2 are numbers, not options

@@ -7,6 +7,7 @@ import os
 
 import numpy as np
 
+from ._paths import check_save_path
 from .tensorfile import FormatError, read_tensors, write_tensors
 from .tree import flatten, unflatten
 
@@ -101,8 +102,10 @@ def save(obj, path, metadata: dict | None = None) -> None:
 
     Args:
         obj: the object to save (see :func:`encode` for what it may hold).
-        path: the destination; written to a temporary file in the same folder and renamed
-            into place, so a crash mid-save leaves the previous file intact.
+        path: the destination, a ``.safetensors`` file name (or one without an extension;
+            another extension such as ``.pt`` is refused with a ValueError); written to a
+            temporary file in the same folder and renamed into place, so a crash mid-save
+            leaves the previous file intact.
         metadata: optional ``{str: str}`` stored in the header.
 
     Returns:
@@ -115,6 +118,7 @@ def save(obj, path, metadata: dict | None = None) -> None:
         >>> topograd.load(p)["weight"].shape
         topograd.Size([2, 3])
     """
+    check_save_path(path, "checkpoints")
     tensors, meta = encode(obj, metadata)
     write_tensors(path, tensors, meta)
 

@@ -8,6 +8,12 @@ import numpy as np
 
 MNIST_SIZE = 28
 _BOX = 20  # MNIST digits are scaled to fit a 20x20 box, then centred by mass in 28x28
+# where MNIST puts the centre of mass: every digit's lies in [13.5, 14.5] on both axes (row
+# and column indices from 0), i.e. it rounds to pixel (14, 14)
+_CENTRE = MNIST_SIZE / 2
+# a 28x28 image whose ink spans this many pixels (the longer side) is taken as already
+# scaled like MNIST (whose digits span 19 or 20) and is only moved, never resampled
+_SCALED = (_BOX - 4, _BOX)
 
 
 def _pillow():
@@ -38,26 +44,55 @@ def _needs_invert(gray: np.ndarray) -> bool:
     return float(np.median(frame)) > 0.5
 
 
+def _centre_of_mass(a: np.ndarray) -> tuple[float, float]:
+    total = float(a.sum())
+    h, w = a.shape
+    if total <= 0:
+        return (h - 1) / 2, (w - 1) / 2
+    return (float(a.sum(axis=1) @ np.arange(h)) / total,
+            float(a.sum(axis=0) @ np.arange(w)) / total)
+
+
+def _shifted(gray: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``gray`` moved by whole pixels, the uncovered border filled with black."""
+    h, w = gray.shape
+    out = np.zeros_like(gray)
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        gray[max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    return out
+
+
 def _normalize_mnist(gray: np.ndarray) -> np.ndarray:
-    """Crop the ink, scale it into a 20x20 box, centre its mass in 28x28 (MNIST's recipe)."""
+    """MNIST's recipe: crop the ink, scale it to fit a 20x20 box (keeping its aspect
+    ratio), and put its centre of mass at pixel (14, 14) of a 28x28 frame.
+
+    A 28x28 image whose ink already spans 16 to 20 pixels (as MNIST's own digits do) is
+    only moved by whole pixels, so an MNIST digit comes back unchanged.
+    """
     Image = _pillow()
     ink = gray > 0.1 * float(gray.max()) if gray.max() > 0 else None
-    if ink is None or not ink.any():
+    if ink is None or not ink.any():  # blank: nothing to centre
+        if gray.shape == (MNIST_SIZE, MNIST_SIZE):
+            return gray
         img = Image.fromarray((gray * 255).round().astype(np.uint8))
         return np.asarray(img.resize((MNIST_SIZE, MNIST_SIZE), Image.LANCZOS),
                           dtype=np.float32) / 255
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    h, w = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    if gray.shape == (MNIST_SIZE, MNIST_SIZE) and _SCALED[0] <= max(h, w) <= _SCALED[1]:
+        cy, cx = _centre_of_mass(gray)
+        # move the centre of mass to (14, 14), keeping every inked pixel in the frame
+        dy = int(np.clip(round(_CENTRE - cy), -rows[0], MNIST_SIZE - 1 - rows[-1]))
+        dx = int(np.clip(round(_CENTRE - cx), -cols[0], MNIST_SIZE - 1 - cols[-1]))
+        return _shifted(gray, dy, dx)
     crop = gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    h, w = crop.shape
     scale = _BOX / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     img = Image.fromarray((crop * 255).round().astype(np.uint8))
     small = np.asarray(img.resize((nw, nh), Image.LANCZOS), dtype=np.float32) / 255
-    total = small.sum()
-    cy = (small.sum(axis=1) @ np.arange(nh)) / total if total > 0 else (nh - 1) / 2
-    cx = (small.sum(axis=0) @ np.arange(nw)) / total if total > 0 else (nw - 1) / 2
-    top = int(np.clip(round(MNIST_SIZE / 2 - 0.5 - cy), 0, MNIST_SIZE - nh))
-    left = int(np.clip(round(MNIST_SIZE / 2 - 0.5 - cx), 0, MNIST_SIZE - nw))
+    cy, cx = _centre_of_mass(small)
+    top = int(np.clip(round(_CENTRE - cy), 0, MNIST_SIZE - nh))
+    left = int(np.clip(round(_CENTRE - cx), 0, MNIST_SIZE - nw))
     out = np.zeros((MNIST_SIZE, MNIST_SIZE), np.float32)
     out[top:top + nh, left:left + nw] = small
     return out
@@ -67,10 +102,15 @@ def load_digit(path, invert: bool | None = None) -> np.ndarray:
     """Read an image of a handwritten digit as MNIST presents one: 28x28, white on black.
 
     The image is made grayscale (transparency counts as white paper) and scaled to [0, 1].
-    Dark ink on light paper is inverted (``invert=None`` decides from the image's border).
-    An image that is not already 28x28 is cropped to its ink, scaled to fit 20x20 and
-    centred by its centre of mass in a 28x28 frame, the way MNIST was made; a 28x28 image
-    is taken as it is.
+    Dark ink on light paper is inverted (``invert=None`` decides from the image's border:
+    a light border means dark ink). Then the digit is placed as MNIST's were: cropped to its
+    ink (pixels above a tenth of the brightest), scaled to fit a 20x20 box keeping its
+    aspect ratio, and moved so that its centre of mass is at pixel (14, 14) of a 28x28
+    frame. A 28x28 image whose ink already spans 16 to 20 pixels (an MNIST digit, or one
+    drawn at MNIST's size) is only moved by whole pixels, never resampled, so an MNIST
+    digit is read back unchanged; an image of any other size, or a 28x28 digit drawn
+    smaller or larger, is rescaled. So a digit may be drawn anywhere on a canvas of any
+    size, in any colours.
 
     Args:
         path: an image file Pillow can read (PNG, JPEG, BMP, GIF, ...).
@@ -106,6 +146,5 @@ def load_digit(path, invert: bool | None = None) -> np.ndarray:
         invert = _needs_invert(gray)
     if invert:
         gray = 1.0 - gray
-    if gray.shape != (MNIST_SIZE, MNIST_SIZE):
-        gray = _normalize_mnist(gray)
+    gray = _normalize_mnist(gray)
     return np.ascontiguousarray(gray, dtype=np.float32)

@@ -189,7 +189,8 @@ def model_from_config(spec: dict, where: str = "<config>"):
         if isinstance(lay, dict) and lay.get("class_name") == "InputLayer":
             if i != 0:
                 raise ConfigError(f"{where}: an InputLayer can only come first")
-            shape = (lay.get("config") or {}).get("batch_shape")
+            lay_cfg = lay.get("config")
+            shape = lay_cfg.get("batch_shape") if isinstance(lay_cfg, dict) else None
             if (not isinstance(shape, list) or len(shape) < 2
                     or not all(isinstance(d, int) and d > 0 for d in shape[1:])):
                 raise ConfigError(f"{where}: InputLayer needs batch_shape [null, d1, ...], "
@@ -255,6 +256,30 @@ def _metric_names(keras, metrics):
     return names
 
 
+def _check_optimizer_config(cls, cfg: dict, where: str) -> None:
+    """Each saved hyperparameter has the type of the optimizer's own default: a name is a
+    string, a flag a boolean, anything else a number (the constructors do not check, and a
+    string learning rate would fail only in the first training step)."""
+    try:
+        defaults = cls().get_config()
+    except (TypeError, ValueError, AttributeError):
+        return
+    for key, value in cfg.items():
+        default = defaults.get(key)
+        if key == "name" or isinstance(default, str):
+            ok, want = isinstance(value, str), "a string"
+        elif isinstance(default, bool):
+            ok, want = isinstance(value, bool), "true or false"
+        elif key in defaults:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            want = "a number"
+        else:
+            continue  # an unknown argument: the constructor refuses it
+        if not ok:
+            raise ConfigError(f"{where}: optimizer setting {key!r} must be {want}, found "
+                              f"{value!r}")
+
+
 def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
     """Compile ``model`` as :func:`compile_config` described it.
 
@@ -285,7 +310,9 @@ def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
     if cls is None:
         raise ConfigError(f"{where}: unknown optimizer {opt_spec.get('class_name')!r}")
     opt_cfg = {k: v for k, v in opt_spec["config"].items() if v is not None}
-    if not isinstance(loss_spec, dict) or loss_spec.get("name") not in keras.losses.LOSSES:
+    _check_optimizer_config(cls, opt_cfg, where)
+    if (not isinstance(loss_spec, dict) or not isinstance(loss_spec.get("name"), str)
+            or loss_spec["name"] not in keras.losses.LOSSES):
         raise ConfigError(f"{where}: unknown loss {loss_spec!r}")
     loss_cls = keras.losses.LOSSES[loss_spec["name"]]
     metrics = cfg.get("metrics") or []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 
+from ._paths import check_save_path
 from .api import TREE_KEY, decode, encode
 from .keras_config import (
     ConfigError,
@@ -57,7 +58,9 @@ def save_model(model, path, *, include_optimizer: bool = True, extra=None) -> No
 
     Args:
         model: a ``keras.Sequential``.
-        path: the ``.safetensors`` file to write (a temporary file renamed into place).
+        path: the ``.safetensors`` file to write (a temporary file renamed into place); a
+            name without an extension is accepted too, any other extension (``.h5``,
+            ``.keras``, ...) is refused with a ValueError before anything is written.
         include_optimizer: also store the optimizer's state, so training resumes exactly.
         extra: JSON-able data (dicts, lists, numbers, strings) to keep alongside, returned
             by :func:`model_info` (e.g. the epoch and the random state).
@@ -77,6 +80,7 @@ def save_model(model, path, *, include_optimizer: bool = True, extra=None) -> No
     if not hasattr(model, "layers"):
         raise TypeError(f"save_model needs a Keras-face model, found {type(model).__name__}; "
                         f"for an nn.Module use topograd.save(model.state_dict(), path)")
+    check_save_path(path)
     try:
         meta = {FORMAT_KEY: FORMAT, CONFIG_KEY: _json(model_config(model), "architecture")}
     except ConfigError as e:

@@ -23,6 +23,7 @@ import struct
 import numpy as np
 
 from ._atomic import atomic_write
+from ._paths import foreign_format
 
 # safetensors dtype codes that NumPy can hold, and their item sizes
 DTYPES = {
@@ -78,6 +79,11 @@ def parse_header(buf: bytes | memoryview, path="<bytes>") -> tuple[dict, dict, i
         raise FormatError(f"{name}: truncated file of {size} bytes; a safetensors file starts "
                           f"with an 8-byte header length")
     (n,) = struct.unpack("<Q", bytes(buf[:8]))
+    kind = foreign_format(bytes(buf[:8]))
+    if kind is not None and (n < 2 or n > _MAX_HEADER or 8 + n > size):
+        raise FormatError(f"{name}: {kind}, not a safetensors file; topograd reads only "
+                          f"safetensors files (.safetensors, as topograd and "
+                          f"safetensors.torch.save_file write them)")
     if n < 2 or n > _MAX_HEADER:
         raise FormatError(f"{name}: header length {n} is not plausible (expected 2 to "
                           f"{_MAX_HEADER} bytes); not a safetensors file?")

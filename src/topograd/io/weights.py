@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from ._paths import check_save_path
 from .api import MismatchError, check_state_dict, decode, encode
 from .tensorfile import read_tensors, write_tensors
 
@@ -103,7 +104,9 @@ def save_weights(model, path, metadata: dict | None = None) -> None:
 
     Args:
         model: an ``nn.Module`` or a Keras-face model.
-        path: the destination file; ``safetensors.torch.load_file`` reads it as a state dict.
+        path: the destination, a ``.safetensors`` file name (or one without an extension;
+            ``.h5`` and other extensions are refused with a ValueError);
+            ``safetensors.torch.load_file`` reads it as a state dict.
         metadata: optional ``{str: str}`` for the header.
 
     Returns:
@@ -117,6 +120,7 @@ def save_weights(model, path, metadata: dict | None = None) -> None:
         >>> sorted(read_tensors(p)[0])
         ['bias', 'weight']
     """
+    check_save_path(path, "weights")
     tensors, meta = encode(model_weights(model), metadata)
     write_tensors(path, tensors, meta)
 

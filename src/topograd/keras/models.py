@@ -153,8 +153,11 @@ class Model(Layer):
         Raises:
             ValueError: weights of the wrong shape or length, NaN or infinite weights, a
                 ``class_weight`` that is not a dict of int-like keys to numbers, both
-                weightings at once, or weights with a DataLoader.
-            TypeError: non-numeric ``sample_weight``.
+                weightings at once, or weights with a DataLoader; ``batch_size``,
+                ``epochs``, ``steps_per_epoch`` or ``validation_*`` out of range; ragged x
+                or y; x of the wrong shape (a missing batch axis is named as such).
+            TypeError: non-numeric ``sample_weight``, x or y (complex, strings, objects);
+                a float, string or bool where an int is expected.
         """
         trainer = self._require_compiled("training")
         if validation_steps is not None:
@@ -163,7 +166,7 @@ class Model(Layer):
             raise ValueError("fit() needs x")
         if self.built:
             trainer.configure()
-        history = trainer.fit(x, y, batch_size=batch_size or 32, epochs=epochs,
+        history = trainer.fit(x, y, batch_size=batch_size, epochs=epochs,
                               verbose=verbose, callbacks=callbacks,
                               validation_split=validation_split,
                               validation_data=validation_data, shuffle=shuffle,
@@ -197,7 +200,7 @@ class Model(Layer):
         trainer = self._require_compiled("evaluating")
         if self.built:
             trainer.configure()
-        logs = trainer.evaluate(x, y, batch_size=batch_size or 32, verbose=verbose,
+        logs = trainer.evaluate(x, y, batch_size=batch_size, verbose=verbose,
                                 callbacks=callbacks, steps=steps, sample_weight=sample_weight)
         if return_dict:
             return logs
@@ -208,7 +211,7 @@ class Model(Layer):
         trainer = self._trainer or _KerasTrainer(self, _NoLoss(), None, [])
         if self.built:
             trainer.configure()
-        return trainer.predict(x, batch_size=batch_size or 32, verbose=verbose, steps=steps,
+        return trainer.predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
                                callbacks=callbacks)
 
     def train_on_batch(self, x, y, sample_weight=None, class_weight=None,
@@ -227,20 +230,29 @@ class Model(Layer):
 
     def predict_on_batch(self, x):
         """The outputs for one batch, as an array."""
-        return self.predict(x, batch_size=len(x), verbose=0)
+        n = len(x) if hasattr(x, "__len__") and not isinstance(x, (str, bytes, dict)) else 0
+        return self.predict(x, batch_size=n or None, verbose=0)
 
     # -- saving (topograd.io: safetensors + JSON, atomic, no pickle) ----------------------
     def save(self, filepath, include_optimizer: bool = True) -> None:
         """Save the architecture, compile settings, weights and optimizer state to one file.
 
-        Reload with :func:`load_model`; see :func:`topograd.io.save_model`.
+        The file is safetensors (JSON header, no pickle), so ``filepath`` must end in
+        ``.safetensors`` (a name without an extension is accepted as well); ``.keras``,
+        ``.h5`` and any other extension raise a ValueError, as Keras 3 refuses a name whose
+        format it does not write. Reload with :func:`load_model`; see
+        :func:`topograd.io.save_model`.
         """
         from topograd.io import save_model
 
         save_model(self, filepath, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath) -> None:
-        """Write the weights to a safetensors file (matched by layer order on load)."""
+        """Write the weights to a safetensors file (matched by layer order on load).
+
+        ``filepath`` must end in ``.safetensors`` (or have no extension); ``.weights.h5``
+        and other extensions raise a ValueError.
+        """
         from topograd.io import save_weights
 
         save_weights(self, filepath)
