@@ -161,6 +161,8 @@ class MathMixin:
             s = s.type(np.float32)
             if type(o) is not int and type(o) is not bool and o._data.dtype.kind not in "fc":
                 o = o.type(np.float32)
+        if not isinstance(o, Tensor):  # number / tensor is reciprocal(tensor) * number, as
+            return E.Reciprocal.apply(s) * o  # PyTorch (no version check of the tensor)
         return _binary(_Div, "div", o, s)
 
     def __floordiv__(self, other):
@@ -349,8 +351,10 @@ class MathMixin:
         return self * self
 
     def reciprocal(self):
-        """1 / self."""
-        return 1.0 / self
+        """1 / self (integers become float32); its node keeps the output."""
+        if self._data.dtype.kind not in "fc":
+            return E.Reciprocal.apply(self.type(np.float32))
+        return E.Reciprocal.apply(self)
 
     def softmax(self, dim: int):
         """Softmax along ``dim``, stable for any input.

@@ -6,6 +6,7 @@ Mixed into :class:`topograd.Tensor`; every method here calls a primitive from
 
 from __future__ import annotations
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -78,10 +79,8 @@ class ReduceMixin:
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         axes = self._axes(dim, axis)
-        keep = bool(keepdim or keepdims)
-        n = self._data.size if axes is None else int(np.prod([self._data.shape[a] for a in axes]))
-        centered = self - R.Mean.apply(self, axes, True)
-        return R.Sum.apply(centered * centered, axes, keep) / max(n - correction, 0)
+        self._check_dof(axes, correction, "var")
+        return R.Var.apply(self, axes, correction, bool(keepdim or keepdims))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
             keepdims=None):
@@ -91,8 +90,23 @@ class ReduceMixin:
         >>> topograd.tensor([1.0, 3.0]).std(correction=0).item()
         1.0
         """
-        return self.var(dim, unbiased, keepdim, correction=correction, axis=axis,
-                        keepdims=keepdims).sqrt()
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        axes = self._axes(dim, axis)
+        self._check_dof(axes, correction, "std")
+        return R.Std.apply(self, axes, correction, bool(keepdim or keepdims))
+
+    def _check_dof(self, axes, correction, name: str) -> None:
+        """PyTorch's warning when nothing is left to divide by (the result is nan or inf)."""
+        shape = self._data.shape
+        n = self._data.size if axes is None else int(np.prod([shape[a] for a in axes]))
+        if n - correction <= 0:
+            from .nn._common import user_stacklevel
+
+            warnings.warn(
+                f"{name}(): degrees of freedom is <= 0. Correction should be strictly less "
+                "than the reduction factor (input numel divided by output numel).",
+                UserWarning, stacklevel=user_stacklevel())
 
     def logsumexp(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
         """log(sum(exp(self))) over ``dim``, computed stably (shifted by the max).
@@ -215,11 +229,16 @@ class ReduceMixin:
         return R.Prod.apply(t, self._axes(dim, axis), bool(keepdim or keepdims))
 
     def norm(self, p=2, dim=None, keepdim=False):
-        """The p-norm (p = 1, 2 or inf) over all elements or ``dim``."""
-        if p == 2 or p == "fro":
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        if p == float("inf"):
-            return self.abs().amax(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        """The vector p-norm over all elements or ``dim``.
+
+        ``p`` is any number, inf and -inf included ("fro" is 2); the gradient is
+        PyTorch's (0 where the norm is 0).
+
+        >>> import topograd
+        >>> x = topograd.tensor([3.0, -4.0])
+        >>> x.norm().item(), x.norm(1).item()
+        (5.0, 7.0)
+        """
+        if p is None or p == "fro":
+            p = 2
+        return R.Norm.apply(self, float(p), self._norm_dims(dim), bool(keepdim))

@@ -62,6 +62,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                  allow_unused=False):
     """The engine. Propagates ``root_grads`` from ``roots`` down to the leaves.
 
+    NumPy's floating-point warnings are off while it runs: a gradient that is inf or
+    nan (log at 0, 0 * inf, x / 0) is a value, as in PyTorch, not a warning.
+
     Args:
         roots: output tensors.
         root_grads: one gradient per root (arrays, or Tensors with ``create_graph``).
@@ -74,16 +77,22 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
     Returns:
         None, or with ``inputs`` a list of gradients.
     """
+    with np.errstate(all="ignore"):
+        return _run_backward(roots, root_grads, retain_graph, create_graph, inputs,
+                             allow_unused)
+
+
+def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, allow_unused):
     buffers: dict = {}
     leaf_grads: dict = {}
     root_nodes = []
     for r, g in zip(roots, root_grads):
         if r._ctx is None:
-            leaf_grads[r] = leaf_grads[r] + g if r in leaf_grads else g
+            leaf_grads[r] = _add(leaf_grads[r], g) if r in leaf_grads else g
             continue
         slot = buffers.setdefault(r._ctx, [None] * len(r._ctx.out_shapes))
         i = r._out_idx
-        slot[i] = g if slot[i] is None else slot[i] + g
+        slot[i] = g if slot[i] is None else _add(slot[i], g)
         root_nodes.append(r._ctx)
 
     capture = None
@@ -136,8 +145,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
             g = in_grads[k]
             if g is None:
                 continue
-            if create_graph and not isinstance(g, Tensor):
-                g = Tensor._from_array(np.asarray(g))
+            if type(g) is not np.ndarray:
+                # NumPy returns a scalar for a 0-d result (g * 2, g.sum()): every backward
+                # rule is handed an ndarray (or, with create_graph, a Tensor)
+                if not create_graph:
+                    g = np.asarray(g)
+                elif not isinstance(g, Tensor):
+                    g = Tensor._from_array(np.asarray(g))
             shape = shapes[k]
             if g.shape != shape:
                 g = unbroadcast(g, shape)
@@ -148,7 +162,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                         f"{tuple(shape)}"
                     )
             if isinstance(obj, Tensor):
-                leaf_grads[obj] = leaf_grads[obj] + g if obj in leaf_grads else g
+                leaf_grads[obj] = _add(leaf_grads[obj], g) if obj in leaf_grads else g
             else:
                 idx = 0
                 if type(obj) is tuple:
@@ -156,7 +170,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
                 slot = buffers.get(obj)
                 if slot is None:
                     slot = buffers[obj] = [None] * len(obj.out_shapes)
-                slot[idx] = g if slot[idx] is None else slot[idx] + g
+                slot[idx] = g if slot[idx] is None else _add(slot[idx], g)
         if not retain_graph and node.saved:
             node.saved = _FREED
 
@@ -182,6 +196,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
     _accumulate_leaves(leaf_grads, root_grads, create_graph)
     return None
+
+
+def _add(a, b):
+    """Sum two gradients of one value; an ndarray (not a NumPy scalar) when they are 0-d."""
+    s = a + b
+    return np.asarray(s) if isinstance(s, np.generic) else s
 
 
 def _zeros(shape, create_graph):

@@ -43,6 +43,9 @@ Tensor = None
 # Marks saved values released after a backward pass without retain_graph.
 _FREED = object()
 
+# ctx.next_edges of a primitive run without recording: no input needs a gradient.
+_NO_EDGES = ()
+
 
 class Function:
     """Base class of graph nodes; subclass it and write ``forward`` and ``backward``.
@@ -143,6 +146,32 @@ class Function:
                 if isinstance(a, Tensor) and a.requires_grad:
                     record = True
                     break
+        if record:
+            # An edge is the parent node (output 0), a (node, index) pair for another
+            # output, the leaf tensor itself, or None where no gradient flows. They are
+            # known before forward runs, so that forward saves only what the gradients
+            # that will be asked for need (ctx.needs_input_grad, as in PyTorch).
+            edges = []
+            shapes = []
+            for a in args:
+                if isinstance(a, Tensor):
+                    shapes.append(a._data.shape)
+                    if a.requires_grad:
+                        node = a._ctx
+                        if node is None:
+                            edges.append(a)
+                        elif a._out_idx == 0:
+                            edges.append(node)
+                        else:
+                            edges.append((node, a._out_idx))
+                        continue
+                else:
+                    shapes.append(None)  # not a tensor: no shape, no gradient
+                edges.append(None)
+            ctx.next_edges = edges
+            ctx.in_shapes = tuple(shapes)  # a tuple leaves the GC's lists; a list never does
+        else:
+            ctx.next_edges = _NO_EDGES if cls._array_api else [None] * len(args)
         if cls._array_api:
             out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
                               **kwargs)
@@ -157,27 +186,6 @@ class Function:
             if type(out) is tuple:
                 return tuple(_wrap(o) for o in out)
             return _wrap(out)
-        # An edge is the parent node (output 0), a (node, index) pair for another
-        # output, the leaf tensor itself, or None where no gradient flows.
-        edges = []
-        shapes = []
-        for a in args:
-            if isinstance(a, Tensor):
-                shapes.append(a._data.shape)
-                if a.requires_grad:
-                    node = a._ctx
-                    if node is None:
-                        edges.append(a)
-                    elif a._out_idx == 0:
-                        edges.append(node)
-                    else:
-                        edges.append((node, a._out_idx))
-                    continue
-            else:
-                shapes.append(None)  # not a tensor: no shape, no gradient
-            edges.append(None)
-        ctx.next_edges = edges
-        ctx.in_shapes = tuple(shapes)  # a tuple of shapes leaves the GC's lists; a list never does
         ctx._versions = None
         ctx._out_pos = -1
         if type(out) is not np.ndarray:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 
 def _array_only(g, name: str) -> None:
-    if type(g) is not np.ndarray:
+    """Refuse a Tensor gradient (create_graph); an array or a NumPy scalar is fine."""
+    if hasattr(g, "_data"):
         raise RuntimeError(
             f"{name}: double backward (create_graph=True) is not supported through this fused "
             "primitive; compose the operation from Tensor methods to differentiate twice"

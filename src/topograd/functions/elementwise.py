@@ -53,7 +53,10 @@ class Mul(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        e = ctx.next_edges
+        if e:  # each gradient needs the other input only: x * 2 keeps nothing of x
+            ctx.save_for_backward(x if e[1] is not None else None,
+                                  y if e[0] is not None else None)
         return x * y
 
     @staticmethod
@@ -68,8 +71,13 @@ class Div(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return x / y
+        e = ctx.next_edges
+        if e:  # x only for the divisor's gradient: x / 2 keeps nothing of x
+            ctx.save_for_backward(x if e[1] is not None else None, y)
+        if type(y) is not np.ndarray and y != 0:
+            return x / y
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0: inf or nan, silently
+            return x / y
 
     @staticmethod
     def backward(ctx, g):
@@ -85,8 +93,15 @@ class Pow(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        out = x**y
-        ctx.save_for_backward(x, y, out)
+        if type(y) is not np.ndarray and y >= 0 and float(y).is_integer():
+            out = x**y
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1, (-1) ** 0.5
+                out = x**y
+        if ctx.next_edges:
+            # as PyTorch: a number exponent keeps the base only, a tensor exponent the
+            # output too (the exponent's gradient is out * log(x))
+            ctx.save_for_backward(x, y, out if type(y) is np.ndarray else None)
         return out
 
     @staticmethod
@@ -99,19 +114,16 @@ class Pow(Primitive):
                 if y == 2:
                     gx = g * (2 * x)
                 elif y == 0:
-                    gx = g * 0  # not y * x ** -1, which is nan at x = 0
+                    gx = np.zeros_like(_data(x))  # PyTorch: zeros (not g * 0 * x ** -1)
                 else:
                     gx = g * (y * x ** (y - 1))
             else:
                 gx = g * y * x ** (y - 1)
+                zero = _data(y) == 0
+                if zero.any():  # x ** 0: PyTorch's gradient is 0 (not 0 * 0 ** -1 = nan)
+                    gx = _xp.where(zero, np.zeros((), _data(gx).dtype), gx)
         if e[1] is not None:
-            xd = _data(x)
-            zero = xd == 0
-            if zero.any():  # 0 ** y: PyTorch's gradient is 0 there (not 0 * log 0 = nan)
-                safe = _xp.where(zero, np.ones((), xd.dtype), x)
-                gy = _xp.where(zero, g * 0, g * out * _xp.log(safe))
-            else:
-                gy = g * out * _xp.log(x)
+            gy = g * _pow_exponent_grad(x, y, out)
         return gx, gy
 
 
@@ -124,15 +136,20 @@ class Remainder(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
-        return np.mod(x, y)
+        e = ctx.next_edges
+        if e and e[1] is not None:  # only the divisor's gradient needs the inputs
+            ctx.save_for_backward(x, y)
+        if type(y) is not np.ndarray and y != 0:
+            return np.mod(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is nan, silently
+            return np.mod(x, y)
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
         e = ctx.next_edges
         gy = None
         if e[1] is not None:
+            x, y = ctx.saved
             gy = g * -np.floor_divide(_data(x), _data(y))
         return (g if e[0] is not None else None), gy
 
@@ -147,6 +164,23 @@ class Neg(Primitive):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+
+class Reciprocal(Primitive):
+    """1 / x. Keeps its output: d(1/x) = -(1/x)^2. ``c / x`` is ``reciprocal(x) * c``, as
+    in PyTorch (so it keeps nothing of x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(divide="ignore"):  # 1 / 0 is inf, silently
+            out = 1 / x
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved
+        return -g * (out * out)
 
 
 class Exp(Primitive):
@@ -170,7 +204,8 @@ class Log(Primitive):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log -1 = nan
+            return np.log(x)
 
     @staticmethod
     def backward(ctx, g):
@@ -183,7 +218,8 @@ class Sqrt(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        out = np.sqrt(x)
+        with np.errstate(invalid="ignore"):  # sqrt(-1) is nan, silently
+            out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
@@ -340,6 +376,24 @@ def _data(v):
     return v._data if hasattr(v, "_data") else np.asarray(v)
 
 
+def _pow_exponent_grad(x, y, out):
+    """d(x ** y)/dy = out * log(x), with PyTorch's values at x = 0: 0 where y >= 0
+    (not 0 * -inf = nan), -inf (out * log 0) where y < 0."""
+    if not hasattr(x, "shape"):  # a number base: its log is a number (a weak scalar)
+        lx = float(np.log(np.float64(x)))
+        if x != 0:
+            return out * lx
+        return _xp.where(_data(y) >= 0, np.zeros((), _data(out).dtype), out * lx)
+    xd = _data(x)
+    zero = xd == 0
+    if not zero.any():
+        return out * _xp.log(x)
+    # log(x) with x = 0 replaced (a constant -inf): no log(0) in a create_graph replay
+    dt = _data(out).dtype
+    lx = _xp.where(zero, np.full((), -np.inf, dt), _xp.log(_xp.where(zero, np.ones((), dt), x)))
+    return _xp.where(zero & (_data(y) >= 0), np.zeros((), dt), out * lx)
+
+
 class Clamp(Primitive):
     """Clamp x into [lo, hi] (either may be None). The gradient passes where
     lo <= x <= hi, as in PyTorch."""
@@ -355,6 +409,7 @@ class Clamp(Primitive):
             out = np.minimum(out, np.asarray(hi, dtype=x.dtype))
             mask = x <= hi if mask is None else mask & (x <= hi)
         ctx.mask = mask
+        ctx.save_for_backward(x)  # unused by backward, but version-checked (as PyTorch)
         return out
 
     @staticmethod

@@ -67,7 +67,10 @@ class MatMul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         check_matmul(a.shape, b.shape)
-        ctx.save_for_backward(a, b)
+        e = ctx.next_edges
+        if e:  # each gradient needs the other operand only (as PyTorch saves them)
+            ctx.save_for_backward(a if e[1] is not None else None,
+                                  b if e[0] is not None else None)
         return np.matmul(a, b)
 
     @staticmethod
@@ -75,21 +78,22 @@ class MatMul(Primitive):
         a, b = ctx.saved
         need_a = ctx.next_edges[0] is not None
         need_b = ctx.next_edges[1] is not None
-        a_nd, b_nd = len(a.shape), len(b.shape)
+        a_nd, b_nd = (len(s) for s in ctx.in_shapes)
         if a_nd == 1 and b_nd == 1:
             return (g * b if need_a else None, g * a if need_b else None)
         if b_nd == 1:  # (..., m, n) @ (n,) -> (..., m)
             g2 = g[..., None]
             ga = g2 * b if need_a else None
             gb = None
-            if need_b:
-                gb = (a * g2).reshape(-1, b.shape[0]).sum(axis=0)
+            if need_b:  # summed over every axis but the last (sizes may be 0)
+                gb = (a * g2).sum(axis=tuple(range(a_nd - 1)))
             return ga, gb
         if a_nd == 1:  # (m,) @ (..., m, n) -> (..., n)
             g2 = g[..., None, :]
             ga = None
             if need_a:
-                ga = (g2 @ _xp.swap_last(b)).reshape(-1, a.shape[0]).sum(axis=0)
+                gab = g2 @ _xp.swap_last(b)  # (..., 1, m)
+                ga = gab.sum(axis=tuple(range(len(gab.shape) - 1)))
             gb = a[:, None] * g2 if need_b else None
             return ga, gb
         ga = g @ _xp.swap_last(b) if need_a else None

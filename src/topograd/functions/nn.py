@@ -90,21 +90,23 @@ class Linear(Primitive):
             out += b
         if x.ndim != 2:
             out = out.reshape(x.shape[:-1] + (w.shape[0],))
-        ctx.save_for_backward(x, w)
+        if ctx.next_edges:  # gx needs W only, gW needs x only (as PyTorch saves them)
+            ctx.save_for_backward(x if _need(ctx, 1) else None, w if _need(ctx, 0) else None)
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved
+        x_shape, (n_out, n_in) = ctx.in_shapes[0], ctx.in_shapes[1]
         gx = gw = gb = None
         flat = len(g.shape) != 2
-        g2 = g.reshape(-1, w.shape[0]) if flat else g
+        g2 = g.reshape(-1, n_out) if flat else g
         if _need(ctx, 0):
             gx = g2 @ w
             if flat:
-                gx = gx.reshape(x.shape)
+                gx = gx.reshape(x_shape)
         if _need(ctx, 1):
-            x2 = x.reshape(-1, w.shape[1]) if flat else x
+            x2 = x.reshape(-1, n_in) if flat else x
             gw = g2.T @ x2
         if _need(ctx, 2):
             gb = g2.sum(axis=0)

@@ -202,6 +202,7 @@ class NllLoss(Primitive):
 
 
 _LOG_FLOOR = -100.0  # PyTorch clamps log(x) and log(1 - x) here in binary_cross_entropy
+_BCE_EPS = float(np.float32(1e-12))  # PyTorch's floor of x (1 - x) in its backward, a float
 
 
 class BinaryCrossEntropy(Primitive):
@@ -217,7 +218,6 @@ class BinaryCrossEntropy(Primitive):
         if weight is not None:
             out *= weight
         ctx.save_for_backward(x, y, weight)
-        ctx.logs = (lx, l1x)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
@@ -227,10 +227,10 @@ class BinaryCrossEntropy(Primitive):
         gw = g if w is None else g * w
         gx = gy = None
         if _need(ctx, 0):
-            gx = gw * (x - y) / np.maximum((1 - x) * x, x.dtype.type(1e-12))
-        if _need(ctx, 1):
-            lx, l1x = ctx.logs
-            gy = gw * (l1x - lx)
+            gx = gw * (x - y) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPS))
+        if _need(ctx, 1):  # -logit(x), not floored: inf at x = 0, -inf at x = 1 (PyTorch)
+            with np.errstate(divide="ignore"):
+                gy = -np.log(x / (1 - x)) * gw
         return gx, gy, None
 
 
@@ -272,11 +272,12 @@ class KLDiv(Primitive):
     def forward(ctx, x, t, log_target=False):
         ctx.log_target = log_target
         ctx.save_for_backward(x, t)
-        if log_target:
-            return np.exp(t) * (t - x)
+        # silent as PyTorch where its values are nan: 0 * -inf, -inf - -inf, log(-1)
         with np.errstate(divide="ignore", invalid="ignore"):
+            if log_target:
+                return np.exp(t) * (t - x)
             tlogt = np.where(t > 0, t * np.log(np.where(t > 0, t, 1)), 0)
-        return (tlogt - t * x).astype(np.result_type(x, t), copy=False)
+            return (tlogt - t * x).astype(np.result_type(x, t), copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -289,9 +290,9 @@ class KLDiv(Primitive):
             gt = g * et * (t - x + 1) if _need(ctx, 1) else None
         else:
             gx = -g * t if _need(ctx, 0) else None
-            if _need(ctx, 1):
-                with np.errstate(divide="ignore"):
-                    gt = g * (np.log(t) + 1 - x)
+            if _need(ctx, 1):  # PyTorch's xlogy(t, t) rule: nan (0 / 0) where t = 0
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gt = np.where(t == 0, np.nan, g * (np.log(t) + 1 - x))
         return gx, gt
 
 

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import _xp
@@ -48,9 +50,12 @@ class Mean(Primitive):
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
         ctx.kept_shape = _kept_shape(x.shape, axis)
-        out = x.mean(axis=axis, keepdims=keepdims)
-        ctx.n = x.size // max(out.size, 1) if x.size else 0
-        return out
+        total = x.sum(axis=axis, keepdims=keepdims)  # what x.mean divides, without its
+        ctx.n = n = x.size // max(total.size, 1) if x.size else 0  # empty-slice warning
+        if n:
+            return total / n
+        with np.errstate(invalid="ignore"):  # the mean of nothing is nan, silently
+            return total / n
 
     @staticmethod
     def backward(ctx, g):
@@ -88,7 +93,10 @@ class Amax(Primitive):
             mask = (x == out_k) | (np.isnan(x) if x.dtype.kind == "f" else False)
             count = mask.sum(axis=axis, keepdims=True)
             ctx.weights = (mask / count).astype(x.dtype, copy=False)
-        return out_k if keepdims else _drop(out_k, axis)
+        out = out_k if keepdims else _drop(out_k, axis)
+        if index is None:  # unused by backward, but version-checked (as PyTorch's amax)
+            ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -120,14 +128,17 @@ class LogSumExp(Primitive):
         m = np.where(np.isfinite(m), m, 0)
         with np.errstate(divide="ignore"):  # a row of -inf has logsumexp -inf, as PyTorch
             out_k = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
-        ctx.save_for_backward(x, out_k)
-        return out_k if keepdims else _drop(out_k, axis)
+        out = out_k if keepdims else _drop(out_k, axis)
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        x, out_k = ctx.saved
+        x, out = ctx.saved
         if not isinstance(x, np.ndarray):  # create_graph: out_k must depend on x
             out_k = x.logsumexp(dim=ctx.axis, keepdim=True)
+        else:
+            out_k = out.reshape(ctx.kept_shape)
         if ctx.axis is None and not ctx.keepdims:
             g = g.reshape(ctx.kept_shape)
         return _expand_grad(g, ctx) * _xp.exp(x - out_k)
@@ -178,6 +189,141 @@ class Prod(Primitive):
                 return np.zeros_like(x)  # torch's shortcut for the full product
             return g * _others_product(x, ctx.axis)
         return g * _others_product_graph(x, ctx.axis)
+
+
+class Norm(Primitive):
+    """The vector p-norm over ``axis`` (PyTorch's ``linalg.vector_norm``), one node.
+
+    ``p`` is a number: 2, 1, inf, -inf, 0 (the count of nonzeros) or any other. Backward
+    is PyTorch's rule, so the gradient where the norm is 0 is 0 (not 0 / 0 = nan), and
+    for p < 1 it is 0 where an element is 0.
+
+    >>> import topograd
+    >>> x = topograd.zeros(3, requires_grad=True)
+    >>> x.norm().backward()
+    >>> x.grad.tolist()
+    [0.0, 0.0, 0.0]
+    """
+
+    @staticmethod
+    def forward(ctx, x, p=2.0, axis=None, keepdims=False):
+        ctx.axis, ctx.keepdims, ctx.shape, ctx.p = axis, keepdims, x.shape, p
+        ctx.kept_shape = _kept_shape(x.shape, axis)
+        a = np.abs(x)
+        if p == 2:
+            out_k = np.sqrt((a * a).sum(axis=axis, keepdims=True))
+        elif p == 1:
+            out_k = a.sum(axis=axis, keepdims=True)
+        elif p == math.inf or p == -math.inf:
+            if x.size == 0:
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the {p} norm on an empty tensor "
+                    "because the operation does not have an identity")
+            out_k = (np.max if p > 0 else np.min)(a, axis=axis, keepdims=True)
+        elif p == 0:
+            out_k = (x != 0).sum(axis=axis, keepdims=True).astype(x.dtype)
+        else:
+            with np.errstate(divide="ignore", over="ignore"):  # 0 ** -1: inf, as PyTorch
+                out_k = (a**p).sum(axis=axis, keepdims=True) ** (1.0 / p)
+        out = out_k if keepdims else _drop(out_k, axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved
+        p = ctx.p
+        if not ctx.keepdims:
+            g = g.reshape(ctx.kept_shape)
+            out = out.reshape(ctx.kept_shape)
+        xd = x if _xp._is_array(x) else x._data
+        dt = xd.dtype
+        if p == 0:
+            return None  # no gradient at all, as PyTorch (the count of nonzeros)
+        if p == 1:
+            return _xp.sign(x) * g
+        zero = np.zeros((), dt)
+        if p == math.inf or p == -math.inf:  # shared among the elements at the norm (or nan)
+            ad = np.abs(xd)
+            od = out if _xp._is_array(out) else out._data
+            mask = (ad == od) | np.isnan(ad)
+            count = mask.sum(axis=ctx.axis, keepdims=True).astype(dt)
+            return _xp.sign(x) * ((g / count) * mask.astype(dt))
+        od = out if _xp._is_array(out) else out._data
+        at_zero = od == 0  # where the norm is 0 the gradient is 0 (PyTorch masks it)
+        safe = _xp.where(at_zero, np.ones((), dt), out) if at_zero.any() else out
+        if p == 2:
+            return g * _xp.where(at_zero, zero, x / safe)
+        if p < 1:
+            x_zero = xd == 0
+            ax = abs(_xp.where(x_zero, np.ones((), dt), x)) if x_zero.any() else abs(x)
+            scaled = _xp.sign(x) * _xp.where(x_zero, zero, ax ** (p - 1))
+            return scaled * g * out ** (1 - p)
+        scaled = _xp.sign(x) * abs(x) ** (p - 1) if p < 2 else x * abs(x) ** (p - 2)
+        return scaled * _xp.where(at_zero, zero, g / safe ** (p - 1))
+
+
+class Var(Primitive):
+    """Variance over ``axis``: the squared deviations from the mean summed and divided by
+    ``max(0, n - correction)`` (PyTorch's rule; no divisor left gives inf or nan)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+        out = _var_forward(ctx, x, axis, correction, keepdims)
+        ctx.save_for_backward(x)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved
+        return _var_backward(ctx, x, g)
+
+
+class Std(Primitive):
+    """Standard deviation, the square root of :class:`Var`; PyTorch's gradient: 0 where
+    the result is 0 (a constant slice), not 1 / (2 sqrt 0) times 0 = nan."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+        out = _var_forward(ctx, x, axis, correction, keepdims)
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(out)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved
+        od = out if _xp._is_array(out) else out._data
+        at_zero = od == 0
+        if at_zero.any():
+            dt = od.dtype
+            g = _xp.where(at_zero, np.zeros((), dt),
+                          g / (_xp.where(at_zero, np.ones((), dt), out) * 2))
+        else:
+            g = g / (out * 2)
+        return _var_backward(ctx, x, g)
+
+
+def _var_forward(ctx, x, axis, correction, keepdims):
+    ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
+    ctx.kept_shape = _kept_shape(x.shape, axis)
+    n = x.size if axis is None else math.prod(x.shape[a] for a in axis)
+    ctx.dof = dof = max(n - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no elements, or no divisor
+        c = x - x.sum(axis=axis, keepdims=True) / n if n else x
+        return (c * c).sum(axis=axis, keepdims=keepdims) / dof
+
+
+def _var_backward(ctx, x, g):
+    """PyTorch's var_backward: (2 / (n - correction)) g (x - mean(x))."""
+    if not ctx.keepdims:
+        g = g.reshape(ctx.kept_shape)
+    xd = x if _xp._is_array(x) else x._data
+    if xd.size == 0:
+        return np.zeros_like(xd)
+    scale = 2.0 / ctx.dof if ctx.dof > 0 else math.inf
+    return (scale * g) * (x - x.mean(axis=ctx.axis, keepdims=True))
 
 
 def _to_last(shape, axis):

@@ -22,7 +22,7 @@ def _need(ctx, i: int) -> bool:
 
 
 def _array_only(g, name: str) -> None:
-    if type(g) is not np.ndarray:
+    if hasattr(g, "_data"):  # a Tensor (create_graph); an array or NumPy scalar is fine
         raise RuntimeError(f"{name}: double backward (create_graph=True) is not supported "
                            "through the Keras face's fused layers")
 
