@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import inspect
 
 import pytest
 
 import topograd.io as io
 
-MODULES = ["topograd.io", "topograd.io._atomic", "topograd.io.api", "topograd.io.tree",
-           "topograd.io.tensorfile", "topograd.io.weights", "topograd.io.model",
-           "topograd.io.keras_config", "topograd.io.image", "topograd.io._paths",
-           "topograd.onnx",
-           "topograd.onnx._graph", "topograd.onnx._ops", "topograd.onnx._layers",
-           "topograd.cli", "topograd.cli.presets", "topograd.cli.commands"]
 PUBLIC = [n for n in io.__all__ if callable(getattr(io, n))]
 
 
@@ -36,12 +28,3 @@ def test_onnx_export_is_documented():
 
     doc = inspect.getdoc(export)
     assert "Args:" in doc and "Returns:" in doc and ">>>" in doc
-
-
-@pytest.mark.parametrize("module", MODULES)
-def test_doctests_pass(module):
-    if module.startswith("topograd.onnx"):
-        pytest.importorskip("onnx")
-    pytest.importorskip("safetensors")
-    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
