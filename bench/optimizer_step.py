@@ -1,10 +1,12 @@
 """One optimizer step on the seed network's weights: topograd against plain NumPy.
 
 The seed's network has a 784x512 kernel; RMSprop updates it with nine elementwise passes.
-This times ``optimizer.step()`` of topograd's optimizers (Keras face and PyTorch face),
-which walk large parameters in cache-sized blocks, against the same rule written in
-NumPy on whole arrays, interleaved in one process (A B C A B C ...), and prints the
-median time per step and the ratio. Gradients stay fixed; only the update is timed.
+This times ``optimizer.step()`` of topograd's RMSprop on both faces (Keras face and
+PyTorch face, one rule), which walk large parameters in cache-sized blocks, the same
+Keras-face optimizer with the blocks turned off (whole arrays: what the blocks are
+measured against), and the rule written in NumPy on whole arrays, interleaved in one
+process (A B C D A B C D ...). It prints the median time per step, the ratio to NumPy
+and the load average. Gradients stay fixed; only the update is timed.
 
     python bench/optimizer_step.py
     python bench/optimizer_step.py --rounds 30 --steps 50
@@ -13,6 +15,7 @@ median time per step and the ratio. Gradients stay fixed; only the update is tim
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -61,6 +64,14 @@ def keras_rmsprop():
     return opt.step
 
 
+def keras_rmsprop_whole():
+    """The Keras face's optimizer with the cache-sized blocks turned off."""
+    whole = type("WholeRMSprop", (kopt.RMSprop,), {"_elementwise": False})
+    opt = whole(learning_rate=LR, rho=RHO, epsilon=EPS)
+    opt.build(_params())
+    return opt.step
+
+
 def torch_face_rmsprop():
     return optim.RMSprop(_params(), lr=LR, alpha=RHO, eps=EPS).step
 
@@ -70,8 +81,11 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=15, help="interleaved rounds")
     ap.add_argument("--steps", type=int, default=20, help="steps per round and contender")
     args = ap.parse_args(argv)
-    contenders = {"numpy (whole arrays)": numpy_rmsprop(), "topograd keras RMSprop":
-                  keras_rmsprop(), "topograd optim.RMSprop": torch_face_rmsprop()}
+    contenders = {"numpy (whole arrays)": numpy_rmsprop(),
+                  "topograd keras RMSprop": keras_rmsprop(),
+                  "topograd optim.RMSprop": torch_face_rmsprop(),
+                  "keras RMSprop, no blocks": keras_rmsprop_whole()}
+    load_before = os.getloadavg()
     times = {name: [] for name in contenders}
     for step in contenders.values():
         step()  # state, scratch
@@ -87,8 +101,10 @@ def main(argv=None) -> int:
           f"of {args.steps} steps:")
     for name, ts in times.items():
         med = float(np.median(ts))
-        print(f"  {name:<26}{med * 1e3:8.3f} ms   min {min(ts) * 1e3:7.3f} ms   "
+        print(f"  {name:<27}{med * 1e3:8.3f} ms   min {min(ts) * 1e3:7.3f} ms   "
               f"{med / ref:5.2f}x numpy")
+    print("load average (1, 5, 15 min): before " + " ".join(f"{x:.2f}" for x in load_before)
+          + ", after " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     return 0
 
 

@@ -173,3 +173,50 @@ def test_state_dict_roundtrip_continues_identically():
     np.testing.assert_array_equal(wa_t.numpy(), w.numpy())
     with pytest.raises(RuntimeError, match="build"):
         optimizers.Adam().load_state_dict(a.state_dict())
+
+
+def test_keras_optimizers_are_the_optim_rules_with_keras_conventions():
+    from topograd import optim
+
+    pairs = [(optimizers.SGD, optim.SGD), (optimizers.RMSprop, optim.RMSprop),
+             (optimizers.Adagrad, optim.Adagrad), (optimizers.Adam, optim.Adam),
+             (optimizers.AdamW, optim.Adam)]
+    for kcls, rule in pairs:
+        group = kcls().param_groups[0]
+        assert isinstance(kcls(), rule) and group["params"] == []
+        assert group["convention"] == "keras" and group["decoupled_weight_decay"] is True
+    # the PyTorch face, given a group with Keras's conventions, runs the same numbers
+    hyper = {"learning_rate": 0.01, "rho": 0.8, "epsilon": 1e-3, "centered": True,
+             "momentum": 0.5, "weight_decay": 0.1}
+    w = topograd.tensor(W0.copy(), dtype=topograd.float64, requires_grad=True)
+    torch_face = optim.RMSprop([{"params": [w], "convention": "keras",
+                                 "decoupled_weight_decay": True}],
+                               lr=0.01, alpha=0.8, eps=1e-3, centered=True, momentum=0.5,
+                               weight_decay=0.1)
+    for _ in range(5):
+        torch_face.zero_grad()
+        (((w - topograd.tensor(TARGET)) ** 2) * topograd.tensor(SCALE)).sum().backward()
+        torch_face.step()
+    np.testing.assert_array_equal(w.numpy(), _run(optimizers.RMSprop(**hyper)))
+
+
+def test_keras_hyperparameters_are_the_groups_options():
+    opt = optimizers.Adam(beta_1=0.8)
+    opt.beta_2 = 0.99
+    assert opt.param_groups[0]["betas"] == (0.8, 0.99) and opt.get_config()["beta_2"] == 0.99
+    assert optimizers.SGD().weight_decay is None
+    opt.weight_decay = 0.1
+    assert opt.param_groups[0]["weight_decay"] == 0.1 and opt.weight_decay == 0.1
+    # Nesterov without momentum is plain SGD (Keras accepts it)
+    np.testing.assert_array_equal(_run(optimizers.SGD(0.05, nesterov=True)),
+                                  _run(optimizers.SGD(0.05)))
+
+
+def test_loading_keeps_the_keras_conventions():
+    from topograd import optim
+
+    w = topograd.tensor(W0.copy(), dtype=topograd.float64, requires_grad=True)
+    k = optimizers.Adam(learning_rate=0.1)
+    k.build([w])
+    k.load_state_dict(optim.Adam([w], lr=0.5).state_dict())  # no 'convention' there
+    assert k.learning_rate == 0.5 and k.param_groups[0]["convention"] == "keras"

@@ -1,12 +1,15 @@
-"""Keras's optimizers (names, defaults and update rules) on topograd's Optimizer machinery.
+"""Keras's optimizers: Keras's names, defaults and hyperparameters over topograd.optim's rules.
 
 A Keras optimizer is created without variables (``RMSprop(learning_rate=1e-3)``) and is
-attached to the model's weights by ``compile``/``fit`` (:meth:`Optimizer.build`). After
-that it is a :class:`topograd.optim.Optimizer`: ``param_groups``, ``state``,
-``state_dict()``. The rules are Keras 3's, which differ from PyTorch's in places:
-RMSprop divides by ``sqrt(v + epsilon)``; Adam puts epsilon outside the square root and
-folds both bias corrections into the step size (``lr * sqrt(1 - b2^t) / (1 - b1^t)``);
-the default epsilon is 1e-7; weight decay is decoupled (``w -= w * weight_decay * lr``).
+attached to the model's weights by ``compile``/``fit`` (:meth:`Optimizer.build`). Each
+class is the :mod:`topograd.optim` optimizer of the same name, with one parameter group
+whose ``convention`` is ``'keras'`` where Keras 3's math differs from PyTorch's: RMSprop
+and Adagrad divide by ``sqrt(v + epsilon)``; Adam adds epsilon before the bias correction
+of ``v`` (``lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)``, ``t`` counted
+once for the optimizer); SGD's and RMSprop's momentum accumulate steps (``lr`` inside).
+The default epsilon is 1e-7 and weight decay is decoupled (``w -= w * weight_decay * lr``,
+the hook every rule shares); ``clipnorm``, ``clipvalue`` and ``global_clipnorm`` clip
+with :mod:`topograd.nn.utils.clip_grad`, as ``clip_grad_norm_`` does.
 
 >>> from topograd.keras import optimizers
 >>> opt = optimizers.get("rmsprop")
@@ -17,11 +20,12 @@ the default epsilon is 1e-7; weight decay is decoupled (``w -= w * weight_decay 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
 import numpy as np
 
+from topograd import optim as _optim
 from topograd._registry import from_registry
+from topograd.nn.utils.clip_grad import clip_by_norm_, clip_by_value_
 from topograd.optim.optimizer import Optimizer as _TorchOptimizer
 
 from . import schedules
@@ -29,6 +33,29 @@ from .schedules import LearningRateSchedule
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adagrad", "Adam", "AdamW", "get", "schedules",
            "OPTIMIZERS"]
+
+
+class _Option:
+    """A Keras hyperparameter as an attribute: the rule's option ``key`` (item ``index`` of
+    it) in the optimizer's group."""
+
+    def __init__(self, key: str, index: int | None = None) -> None:
+        self.key, self.index = key, index
+
+    def __get__(self, opt, owner=None):
+        if opt is None:
+            return self
+        value = opt.param_groups[0][self.key]
+        return value if self.index is None else value[self.index]
+
+    def __set__(self, opt, value) -> None:
+        for group in opt.param_groups:
+            if self.index is None:
+                group[self.key] = value
+            else:
+                items = list(group[self.key])
+                items[self.index] = value
+                group[self.key] = tuple(items)
 
 
 class Optimizer(_TorchOptimizer):
@@ -41,6 +68,7 @@ class Optimizer(_TorchOptimizer):
         clipvalue: clip each gradient element to [-clipvalue, clipvalue].
         global_clipnorm: clip all gradients together to this global L2 norm.
         name: the optimizer's name.
+        **options: the rule's options, by :mod:`topograd.optim`'s names.
 
     Attributes:
         iterations: the number of steps taken.
@@ -53,15 +81,14 @@ class Optimizer(_TorchOptimizer):
     ([0.0], 1)
     """
 
-    _hyper: tuple = ()
-    _elementwise = True  # every Keras rule here (see topograd.optim.Optimizer)
+    _hyper: tuple = ()  # Keras's names of the rule's options, in get_config's order
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None,
-                 global_clipnorm=None, name=None, **hyper) -> None:
+                 global_clipnorm=None, name=None, **options) -> None:
+        owner = type(self).__name__
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("only one of clipnorm, clipvalue and global_clipnorm can be set")
-        self.name = name or type(self).__name__.lower()
-        self.weight_decay = weight_decay
+        self.name = name or owner.lower()
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
@@ -70,38 +97,28 @@ class Optimizer(_TorchOptimizer):
             self._schedule = learning_rate
             lr = float(learning_rate(0))
         else:
-            lr = _check_float(learning_rate, "learning_rate", type(self).__name__)
-        self.defaults = {"lr": lr, **hyper}
-        self.param_groups = []
-        self.state = defaultdict(dict)
-        self._scratch = {}
-        self._max_numel = 0
+            lr = _check_float(learning_rate, "learning_rate", owner)
+        decay = 0.0 if weight_decay is None else _check_float(weight_decay, "weight_decay",
+                                                                owner)
         self.iterations = 0
         self.built = False
-
-    def __getattr__(self, name):
-        # Keras exposes hyperparameters as attributes (opt.rho, opt.beta_1, ...)
-        if name in type(self)._hyper:
-            groups = self.__dict__.get("param_groups")
-            return groups[0][name] if groups else self.__dict__["defaults"][name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        # the rule's constructor, with one group whose variables build() gives
+        super().__init__([{"params": [], "convention": "keras", "decoupled_weight_decay": True}],
+                         lr=lr, weight_decay=decay, **options)
 
     def build(self, variables) -> None:
         """Attach the variables (the model's trainable weights) to optimize."""
         if self.built:
             return
-        variables = list(variables)
-        if variables:
-            _TorchOptimizer.__init__(self, variables, self.defaults)
-        # else: a model without trainable weights (Keras allows it); steps do nothing
+        group = {**self.param_groups[0], "params": list(variables)}
+        self.param_groups = []
+        self.add_param_group(group)  # no variables (a model without weights): steps do nothing
         self.built = True
 
     @property
     def learning_rate(self) -> float:
-        """The current learning rate; assign a float to change it."""
-        if self.param_groups:
-            return self.param_groups[0]["lr"]
-        return self.defaults["lr"]
+        """The current learning rate; assign a float or a schedule to change it."""
+        return self.param_groups[0]["lr"]
 
     @learning_rate.setter
     def learning_rate(self, value) -> None:
@@ -110,10 +127,7 @@ class Optimizer(_TorchOptimizer):
             value = value(self.iterations)
         else:
             self._schedule = None
-        value = float(value)
-        self.defaults["lr"] = value
-        for g in self.param_groups:
-            g["lr"] = value
+        self.set_lr(float(value))
 
     @property
     def lr(self) -> float:
@@ -124,39 +138,42 @@ class Optimizer(_TorchOptimizer):
     def lr(self, value) -> None:
         self.learning_rate = value
 
+    @property
+    def weight_decay(self):
+        """The decoupled weight decay, or None when there is none."""
+        return self.param_groups[0]["weight_decay"] or None
+
+    @weight_decay.setter
+    def weight_decay(self, value) -> None:
+        value = 0.0 if value is None else _check_float(value, "weight_decay",
+                                                       type(self).__name__)
+        for group in self.param_groups:
+            group["weight_decay"] = value
+
     def step(self, closure=None):
-        """Clip the gradients, apply weight decay and the update rule; count the step."""
+        """Set the scheduled learning rate, clip the gradients, apply the rule; count the step."""
         if not self.built:
             raise RuntimeError(f"{type(self).__name__} is not built: call build(variables) "
                                "(compile/fit do it) before step()")
         if self._schedule is not None:
-            lr = float(self._schedule(self.iterations))
-            for g in self.param_groups:
-                g["lr"] = lr
+            self.set_lr(float(self._schedule(self.iterations)))
         grads = [p.grad._data for g in self.param_groups for p in g["params"]
                  if p.grad is not None]
         if self.global_clipnorm is not None:
-            total = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-            if total > self.global_clipnorm:
-                for g in grads:
-                    g *= self.global_clipnorm / total
+            clip_by_norm_(grads, self.global_clipnorm, eps=0.0)
         elif self.clipnorm is not None:
             for g in grads:
-                n = math.sqrt(float(np.vdot(g, g)))
-                if n > self.clipnorm:
-                    g *= self.clipnorm / n
+                clip_by_norm_([g], self.clipnorm, eps=0.0)
         elif self.clipvalue is not None:
-            for g in grads:
-                np.clip(g, -self.clipvalue, self.clipvalue, out=g)
-        if self.weight_decay:
-            for group in self.param_groups:
-                factor = 1 - self.weight_decay * group["lr"]
-                for p in group["params"]:
-                    if p.grad is not None:
-                        p._data *= factor
+            clip_by_value_(grads, self.clipvalue)
         out = super().step(closure)
         self.iterations += 1
         return out
+
+    def _begin(self, state: dict, group: dict) -> None:
+        # Keras counts the steps (Adam's bias correction) once for the optimizer
+        if "step" in state:
+            state["step"] = float(self.iterations + 1)
 
     def state_dict(self) -> dict:
         """PyTorch's format plus ``iterations``."""
@@ -195,11 +212,12 @@ def _check_float(v, name, owner) -> float:
     return v
 
 
-class SGD(Optimizer):
-    """Gradient descent with optional (Nesterov) momentum, Keras's rule.
+class SGD(Optimizer, _optim.SGD):
+    """Gradient descent with optional (Nesterov) momentum, with Keras's names and defaults.
 
     ``m = momentum * m - lr * g``; ``w += m`` (Nesterov: ``w += momentum * m - lr * g``);
-    without momentum ``w -= lr * g``.
+    without momentum ``w -= lr * g``: :class:`topograd.optim.SGD`'s rule with the buffer
+    holding steps.
 
     Args:
         learning_rate: the step size (Keras's default 0.01).
@@ -212,41 +230,25 @@ class SGD(Optimizer):
     """
 
     _hyper = ("momentum", "nesterov")
+    momentum = _Option("momentum")
+    nesterov = _Option("nesterov")
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs) -> None:
         momentum = _check_float(momentum, "momentum", "SGD")
         if momentum > 1:
             raise ValueError(f"SGD: momentum expected a number in [0, 1], found {momentum}")
-        super().__init__(learning_rate, momentum=momentum, nesterov=bool(nesterov), **kwargs)
-
-    def _init_state(self, p, state, group):
-        if group["momentum"]:
-            state["momentum"] = np.zeros_like(p)
-
-    def _update(self, p, g, state, group):
-        lr, mu = group["lr"], group["momentum"]
-        t = self._buffer(p, 0)
-        np.multiply(g, lr, out=t)
-        if not mu:
-            p -= t
-            return
-        m = state["momentum"]
-        m *= mu
-        m -= t
-        if group["nesterov"]:
-            np.multiply(m, mu, out=self._buffer(p, 1))
-            p += self._buffer(p, 1)
-            p -= t
-        else:
-            p += m
+        # without momentum Nesterov changes nothing (the rule refuses the combination)
+        super().__init__(learning_rate, momentum=momentum,
+                         nesterov=bool(nesterov) and momentum > 0, **kwargs)
 
 
-class RMSprop(Optimizer):
-    """RMSprop, Keras 3's rule (Hinton, 2012, lecture 6e).
+class RMSprop(Optimizer, _optim.RMSprop):
+    """RMSprop with Keras's names and defaults (Hinton, 2012, lecture 6e).
 
     ``v = rho * v + (1 - rho) * g**2``; ``w -= lr * g / sqrt(v + epsilon)`` (centered:
     ``sqrt(v - a**2 + epsilon)`` with ``a`` the running mean of g; with momentum the
-    increments accumulate in ``m = momentum * m + increment``).
+    increments accumulate in ``m = momentum * m + increment``): :class:`topograd.optim.RMSprop`'s
+    rule with Keras's epsilon and momentum.
 
     Args:
         learning_rate: default 0.001.
@@ -261,56 +263,25 @@ class RMSprop(Optimizer):
     """
 
     _hyper = ("rho", "momentum", "epsilon", "centered")
+    rho = _Option("alpha")
+    momentum = _Option("momentum")
+    epsilon = _Option("eps")
+    centered = _Option("centered")
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
                  centered=False, **kwargs) -> None:
-        super().__init__(learning_rate, rho=_check_float(rho, "rho", "RMSprop"),
+        super().__init__(learning_rate, alpha=_check_float(rho, "rho", "RMSprop"),
                          momentum=_check_float(momentum, "momentum", "RMSprop"),
-                         epsilon=_check_float(epsilon, "epsilon", "RMSprop"),
+                         eps=_check_float(epsilon, "epsilon", "RMSprop"),
                          centered=bool(centered), **kwargs)
 
-    def _init_state(self, p, state, group):
-        state["velocity"] = np.zeros_like(p)
-        if group["momentum"]:
-            state["momentum"] = np.zeros_like(p)
-        if group["centered"]:
-            state["average_gradient"] = np.zeros_like(p)
 
-    def _update(self, p, g, state, group):
-        rho = group["rho"]
-        v = state["velocity"]
-        t = self._buffer(p, 0)
-        v *= rho
-        np.multiply(g, g, out=t)
-        t *= 1 - rho
-        v += t
-        if group["centered"]:
-            a = state["average_gradient"]
-            a *= rho
-            np.multiply(g, 1 - rho, out=t)
-            a += t
-            np.multiply(a, a, out=t)
-            np.subtract(v, t, out=t)
-            t += group["epsilon"]
-        else:
-            np.add(v, group["epsilon"], out=t)
-        np.sqrt(t, out=t)
-        np.divide(g, t, out=t)
-        t *= group["lr"]
-        if group["momentum"]:
-            m = state["momentum"]
-            m *= group["momentum"]
-            m += t
-            p -= m
-        else:
-            p -= t
-
-
-class Adagrad(Optimizer):
-    """Adagrad, Keras's rule (Duchi et al., 2011).
+class Adagrad(Optimizer, _optim.Adagrad):
+    """Adagrad with Keras's names and defaults (Duchi et al., 2011).
 
     ``acc += g**2``; ``w -= lr * g / sqrt(acc + epsilon)``, the accumulator starting at
-    ``initial_accumulator_value``.
+    ``initial_accumulator_value``: :class:`topograd.optim.Adagrad`'s rule with Keras's
+    epsilon.
 
     Args:
         learning_rate: default 0.001.
@@ -323,33 +294,22 @@ class Adagrad(Optimizer):
     """
 
     _hyper = ("initial_accumulator_value", "epsilon")
+    initial_accumulator_value = _Option("initial_accumulator_value")
+    epsilon = _Option("eps")
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
                  **kwargs) -> None:
         super().__init__(learning_rate, initial_accumulator_value=_check_float(
             initial_accumulator_value, "initial_accumulator_value", "Adagrad"),
-            epsilon=_check_float(epsilon, "epsilon", "Adagrad"), **kwargs)
-
-    def _init_state(self, p, state, group):
-        state["accumulator"] = np.full_like(p, group["initial_accumulator_value"])
-
-    def _update(self, p, g, state, group):
-        acc = state["accumulator"]
-        t = self._buffer(p, 0)
-        np.multiply(g, g, out=t)
-        acc += t
-        np.add(acc, group["epsilon"], out=t)
-        np.sqrt(t, out=t)
-        np.divide(g, t, out=t)
-        t *= group["lr"]
-        p -= t
+            eps=_check_float(epsilon, "epsilon", "Adagrad"), **kwargs)
 
 
-class Adam(Optimizer):
-    """Adam, Keras's rule (Kingma and Ba, 2014, with the "epsilon hat" of section 2.1).
+class Adam(Optimizer, _optim.Adam):
+    """Adam with Keras's names and defaults (Kingma and Ba, 2014, with the "epsilon hat").
 
     ``m += (g - m) * (1 - beta_1)``; ``v += (g**2 - v) * (1 - beta_2)``;
-    ``w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``.
+    ``w -= lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)``:
+    :class:`topograd.optim.Adam`'s rule with Keras's epsilon.
 
     Args:
         learning_rate: default 0.001.
@@ -364,6 +324,10 @@ class Adam(Optimizer):
     """
 
     _hyper = ("beta_1", "beta_2", "epsilon", "amsgrad")
+    beta_1 = _Option("betas", 0)
+    beta_2 = _Option("betas", 1)
+    epsilon = _Option("eps")
+    amsgrad = _Option("amsgrad")
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
                  amsgrad=False, **kwargs) -> None:
@@ -371,38 +335,9 @@ class Adam(Optimizer):
         for name, b in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0 <= _check_float(b, name, owner) < 1:
                 raise ValueError(f"{owner}: {name} expected a number in [0, 1), found {b}")
-        super().__init__(learning_rate, beta_1=float(beta_1), beta_2=float(beta_2),
-                         epsilon=_check_float(epsilon, "epsilon", owner), amsgrad=bool(amsgrad),
+        super().__init__(learning_rate, betas=(float(beta_1), float(beta_2)),
+                         eps=_check_float(epsilon, "epsilon", owner), amsgrad=bool(amsgrad),
                          **kwargs)
-
-    def _init_state(self, p, state, group):
-        state["momentum"] = np.zeros_like(p)
-        state["velocity"] = np.zeros_like(p)
-        if group["amsgrad"]:
-            state["velocity_hat"] = np.zeros_like(p)
-
-    def _update(self, p, g, state, group):
-        b1, b2 = group["beta_1"], group["beta_2"]
-        step = self.iterations + 1
-        alpha = group["lr"] * math.sqrt(1 - b2 ** step) / (1 - b1 ** step)
-        m, v = state["momentum"], state["velocity"]
-        t = self._buffer(p, 0)
-        np.subtract(g, m, out=t)
-        t *= 1 - b1
-        m += t
-        np.multiply(g, g, out=t)
-        t -= v
-        t *= 1 - b2
-        v += t
-        if group["amsgrad"]:
-            vh = state["velocity_hat"]
-            np.maximum(vh, v, out=vh)
-            v = vh
-        np.sqrt(v, out=t)
-        t += group["epsilon"]
-        np.divide(m, t, out=t)
-        t *= alpha
-        p -= t
 
 
 class AdamW(Adam):
@@ -421,8 +356,7 @@ class AdamW(Adam):
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
                  epsilon=1e-7, amsgrad=False, **kwargs) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad,
-                         weight_decay=_check_float(weight_decay, "weight_decay", "AdamW"),
-                         **kwargs)
+                         weight_decay=weight_decay, **kwargs)
 
 
 #: Keras names -> classes.

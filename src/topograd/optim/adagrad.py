@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import _decayed
 from .optimizer import Optimizer, _check_nonnegative
 
 
@@ -18,6 +17,9 @@ class Adagrad(Optimizer):
         clr = lr / (1 + (t - 1) * lr_decay)
         sum = sum + g * g                         (sum starts at initial_accumulator_value)
         p = p - clr * g / (sqrt(sum) + eps)
+
+    A group whose ``convention`` is ``'keras'`` (the Keras face's ``Adagrad``) puts
+    epsilon inside the root: ``p = p - clr * g / sqrt(sum + eps)``.
 
     J. Duchi, E. Hazan, Y. Singer, "Adaptive subgradient methods for online learning and
     stochastic optimization", JMLR 12, 2011.
@@ -62,14 +64,16 @@ class Adagrad(Optimizer):
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
         step = state["step"]  # counted by _begin
-        if group["weight_decay"] != 0:
-            g = _decayed(p, g, group["weight_decay"], self._buffer(p, 1))
         clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
         acc, tmp = state["sum"], self._buffer(p, 0)
         np.multiply(g, g, out=tmp)
         acc += tmp
-        std = np.sqrt(acc, out=tmp)
-        std += group["eps"]
+        if group.get("convention") == "keras":  # epsilon inside the root
+            std = np.add(acc, group["eps"], out=tmp)
+            np.sqrt(std, out=std)
+        else:
+            std = np.sqrt(acc, out=tmp)
+            std += group["eps"]
         np.divide(g, std, out=tmp)  # one scratch array: clr * (g / std), not (clr * g) / std
         tmp *= clr
         p -= tmp

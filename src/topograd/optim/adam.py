@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._kernels import _decayed, _lerp_
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, _lerp_
 
 
 class Adam(Optimizer):
@@ -21,6 +22,11 @@ class Adam(Optimizer):
         v_max = max(v_max, v);  v_hat = v_max    if amsgrad, else v_hat = v
         denom = sqrt(v_hat) / sqrt(1 - beta2 ** t) + eps
         p = p - (lr / (1 - beta1 ** t)) * m / denom
+
+    A group whose ``convention`` is ``'keras'`` (the Keras face's ``Adam``) adds epsilon
+    before ``v``'s bias correction, Kingma and Ba's "epsilon hat" (section 2 of the
+    paper): ``p = p - lr * sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m / (sqrt(v_hat) +
+    eps)``.
 
     D. P. Kingma, J. Ba, "Adam: a method for stochastic optimization", ICLR 2015.
     AMSGrad: S. J. Reddi, S. Kale, S. Kumar, "On the convergence of Adam and beyond",
@@ -80,32 +86,29 @@ class Adam(Optimizer):
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
         step = state["step"]  # counted by _begin
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                p *= 1 - lr * weight_decay
-            else:
-                g = _decayed(p, g, weight_decay, self._buffer(p, 1))
         tmp = self._buffer(p, 0)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         _lerp_(exp_avg, g, 1 - beta1, tmp)
-        exp_avg_sq *= beta2
-        np.multiply(g, 1 - beta2, out=tmp)
-        tmp *= g
+        np.multiply(g, g, out=tmp)  # v += (1 - beta2) * (g * g - v)
+        tmp -= exp_avg_sq
+        tmp *= 1 - beta2
         exp_avg_sq += tmp
 
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2**0.5
         if group["amsgrad"]:
             v = state["max_exp_avg_sq"]
             np.maximum(v, exp_avg_sq, out=v)
         else:
             v = exp_avg_sq
         denom = np.sqrt(v, out=tmp)
-        denom /= bias_correction2_sqrt
+        if group.get("convention") == "keras":  # epsilon before v's bias correction
+            step_size = lr * math.sqrt(bias_correction2) / bias_correction1
+        else:
+            step_size = lr / bias_correction1
+            denom /= bias_correction2**0.5
         denom += group["eps"]
         np.divide(exp_avg, denom, out=tmp)  # one scratch array: step_size * (m / denom)
         tmp *= step_size

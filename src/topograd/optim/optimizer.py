@@ -1,4 +1,5 @@
-"""The Optimizer base: parameter groups, lazy per-parameter state, state_dict.
+"""The Optimizer base: parameter groups, lazy per-parameter state, the learning rate, the
+step loop with its shared weight-decay hook, and checkpoints.
 
 An optimizer is a loop over parameter groups plus a per-parameter rule: subclasses
 write ``_init_state`` (the state a parameter gets on its first step) and ``_update``
@@ -9,13 +10,13 @@ write ``_init_state`` (the state a parameter gets on its first step) and ``_upda
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
-from ._checkpoint import _CheckpointMixin, _typename
 
 #: Bytes of one array per block of an elementwise update: with the three to five arrays
 #: a rule touches, a block stays in a core's L2 cache across the rule's passes.
@@ -28,7 +29,7 @@ _SET_MESSAGE = (
 )
 
 
-class Optimizer(_CheckpointMixin):
+class Optimizer:
     """Base class of all optimizers: parameter groups, per-parameter state, checkpoints.
 
     Args:
@@ -46,8 +47,10 @@ class Optimizer(_CheckpointMixin):
     ``_update(p, g, state, group)`` updates ``p`` in place from its gradient ``g`` (reading
     ``group['lr']`` afresh), ``_buffer(like, k)`` lends reusable scratch arrays, and the
     classmethod ``_check_options(group)`` raises ValueError for bad hyperparameters.
-    ``step`` calls ``_begin(state, group)`` (which counts ``state['step']``) and then the
-    rule for every parameter whose ``.grad`` is not None.
+    ``step`` calls ``_begin(state, group)`` (which counts ``state['step']``), then, for
+    every parameter whose ``.grad`` is not None, the weight-decay hook every rule shares
+    (``group['weight_decay']``: L2 folded into the gradient, or with
+    ``group['decoupled_weight_decay']`` the weights shrunk) and then the rule.
 
     A rule that is elementwise (each element of ``p`` depends only on the same element of
     ``g`` and of the state arrays) sets ``_elementwise = True``: a large parameter is then
@@ -167,7 +170,7 @@ class Optimizer(_CheckpointMixin):
         for p in params:
             self._max_numel = max(self._max_numel, p._data.size)
 
-    # -- the learning rate, for schedulers and the Keras face --------------------------
+    # -- the learning rate: one place writes it ----------------------------------------
     @property
     def lr(self) -> float:
         """The learning rate shared by all groups; setting it sets every group's.
@@ -192,6 +195,30 @@ class Optimizer(_CheckpointMixin):
 
     @lr.setter
     def lr(self, value) -> None:
+        self.set_lr(value)
+
+    def set_lr(self, value) -> None:
+        """Set the learning rate of every parameter group, or of each from a list.
+
+        The one place learning rates are written: the ``lr`` property, the schedulers of
+        ``topograd.optim.lr_scheduler``, the training callbacks (``ReduceLROnPlateau``,
+        ``LearningRateScheduler``) and the Keras face's ``learning_rate`` and schedules
+        all come here. Each step reads ``group['lr']`` afresh.
+
+        Args:
+            value: a number for every group, or a list with one number per group.
+
+        Raises:
+            ValueError: a negative (or NaN) rate, or a list of the wrong length.
+
+        >>> import topograd
+        >>> from topograd.optim import SGD
+        >>> a, b = topograd.zeros(2, requires_grad=True), topograd.zeros(2, requires_grad=True)
+        >>> opt = SGD([{"params": [a]}, {"params": [b]}], lr=0.1)
+        >>> opt.set_lr([0.5, 0.25])
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.5, 0.25]
+        """
         values = list(value) if isinstance(value, (list, tuple)) else [value] * len(
             self.param_groups
         )
@@ -204,7 +231,7 @@ class Optimizer(_CheckpointMixin):
             if not 0.0 <= v:
                 raise ValueError(f"Invalid learning rate: {v}")
         for group, v in zip(self.param_groups, values):
-            group["lr"] = v
+            group["lr"] = float(v)
 
     # -- stepping --------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -262,7 +289,7 @@ class Optimizer(_CheckpointMixin):
             with enable_grad():
                 loss = closure()
         state = self.state
-        init, begin, update = self._init_state, self._begin, self._update
+        init, begin, update = self._init_state, self._begin, self._decay_and_update
         split = self._elementwise
         for group in self.param_groups:
             for p in group["params"]:
@@ -290,23 +317,46 @@ class Optimizer(_CheckpointMixin):
         if "step" in state:
             state["step"] += 1
 
+    def _weight_decay(self, p: np.ndarray, g: np.ndarray, group: dict) -> np.ndarray:
+        """The weight-decay hook every rule shares; returns the gradient the rule sees.
+
+        ``g + weight_decay * p`` (an L2 penalty folded into the gradient, in scratch), or
+        with ``group['decoupled_weight_decay']`` the weights shrunk in place,
+        ``p *= 1 - lr * weight_decay``, and ``g`` as it is.
+        """
+        weight_decay = group.get("weight_decay", 0)
+        if not weight_decay:
+            return g
+        if group.get("decoupled_weight_decay"):
+            p *= 1 - group["lr"] * weight_decay
+            return g
+        out = self._buffer(p, -1)
+        np.multiply(p, weight_decay, out=out)
+        out += g
+        return out
+
+    def _decay_and_update(self, p: np.ndarray, g: np.ndarray, state: dict,
+                          group: dict) -> None:
+        """One update of ``p`` (a whole array or a block): weight decay, then the rule."""
+        self._update(p, self._weight_decay(p, g, group), state, group)
+
     def _blockable(self, state: dict, group: dict) -> bool:
         """Whether this step's update may run block by block (see the class docstring)."""
         return True
 
     def _update_blocks(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        """``_update`` on cache-sized flat slices of every array, one block after another."""
+        """The update on cache-sized flat slices of every array, one block after another."""
         order = _layout(p)
         arrays = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
         if order is None or _layout(g) != order or g.shape != p.shape or \
                 any(v.shape != p.shape or _layout(v) != order for v in arrays.values()) or \
                 not self._blockable(state, group):
-            self._update(p, g, state, group)
+            self._decay_and_update(p, g, state, group)
             return
         fp, fg = p.reshape(-1, order=order), g.reshape(-1, order=order)
         flat = {k: v.reshape(-1, order=order) for k, v in arrays.items()}
         scalars = {k: v for k, v in state.items() if k not in arrays}
-        update = self._update
+        update = self._decay_and_update
         n = p.size
         block = max(1, BLOCK_BYTES // p.itemsize)
         for lo in range(0, n, block):
@@ -327,7 +377,8 @@ class Optimizer(_CheckpointMixin):
         """Scratch array ``k`` shaped like ``like``: reused by every step and parameter.
 
         Intermediate results of a rule go here, so a step allocates nothing once the
-        first step has sized these buffers to the largest parameter.
+        first step has sized these buffers to the largest parameter. (``k = -1`` is the
+        weight-decay hook's.)
         """
         key = (like.dtype, k)
         buf = self._scratch.get(key)
@@ -340,7 +391,123 @@ class Optimizer(_CheckpointMixin):
             self._scratch[key] = buf
         return buf[:n].reshape(like.shape)
 
+    # -- checkpoints -----------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """The optimizer's state as a dict, in PyTorch's format; arrays are copies.
 
+        Returns:
+            ``{'state': {index: {name: value}}, 'param_groups': [{option: value, ...,
+            'params': [index, ...]}]}``, where parameters are numbered in group order.
+
+        >>> import topograd
+        >>> from topograd.optim import SGD
+        >>> w = topograd.ones(2, requires_grad=True)
+        >>> opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> w.sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sd["state"][0]["momentum_buffer"], sd["param_groups"][0]["params"]
+        (array([1., 1.], dtype=float32), [0])
+        """
+        index: dict = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: copy.deepcopy(v) for k, v in group.items() if k != "params"}
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+            packed["params"] = [index[id(p)] for p in group["params"]]
+            groups.append(packed)
+        state = {}
+        for p, s in self.state.items():
+            if s and id(p) in index:
+                state[index[id(p)]] = {
+                    k: (v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v))
+                    for k, v in s.items()
+                }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the state saved by ``state_dict`` (this optimizer's or PyTorch's).
+
+        The optimizer must have been built with the same groups of same-shaped
+        parameters in the same order. Arrays are copied (and cast to each parameter's
+        dtype); tensors, ``torch`` tensors and string keys (as after JSON) are accepted.
+        A group option the saved state lacks keeps its current value.
+
+        Args:
+            state_dict: a dict returned by ``state_dict()``.
+
+        >>> import topograd
+        >>> from topograd.optim import Adam
+        >>> w = topograd.ones(2, requires_grad=True)
+        >>> opt = Adam([w], lr=0.1)
+        >>> w.sum().backward(); opt.step()
+        >>> opt2 = Adam([w], lr=0.5)
+        >>> opt2.load_state_dict(opt.state_dict())
+        >>> opt2.param_groups[0]["lr"], opt2.state[w]["step"]
+        (0.1, 1.0)
+        """
+        if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+            got = sorted(state_dict) if isinstance(state_dict, dict) else _typename(state_dict)
+            raise ValueError(
+                f"expected a dict with 'state' and 'param_groups' (from state_dict()), got {got}"
+            )
+        groups, saved_groups = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved_groups):
+            raise ValueError(
+                "loaded state dict has a different number of parameter groups: it has "
+                f"{len(saved_groups)}, the optimizer has {len(groups)}"
+            )
+        for i, (g, s) in enumerate(zip(groups, saved_groups)):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError(
+                    f"loaded state dict contains a parameter group that doesn't match the "
+                    f"size of optimizer's group: group {i} has {len(s['params'])} parameters "
+                    f"in the state dict and {len(g['params'])} in the optimizer"
+                )
+        id_map = {}
+        for g, s in zip(groups, saved_groups):
+            for idx, p in zip(s["params"], g["params"]):
+                id_map[int(idx)] = p
+        state: defaultdict = defaultdict(dict)
+        for key, values in state_dict["state"].items():
+            try:
+                p = id_map[int(key)]
+            except (KeyError, ValueError, TypeError):
+                raise ValueError(
+                    f"loaded state dict has state for parameter {key!r}, which is in none of "
+                    f"its parameter groups (indices {sorted(id_map)})"
+                ) from None
+            state[p] = {name: _load_value(p, key, name, v) for name, v in values.items()}
+        new_groups = []
+        for g, s in zip(groups, saved_groups):
+            ng = {k: v for k, v in g.items() if k != "params"}
+            ng.update((k, copy.deepcopy(v)) for k, v in s.items() if k != "params")
+            if ng.get("maximize"):
+                raise ValueError("maximize=True is not supported by topograd optimizers")
+            ng["params"] = g["params"]
+            new_groups.append(ng)
+        self.param_groups = new_groups
+        self.state = state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+        return "\n".join(lines) + "\n)"
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_scratch", "_max_numel")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._scratch = {}
+        self._max_numel = max(
+            (p._data.size for g in self.param_groups for p in g["params"]), default=0
+        )
+
+
+# -- helpers the rules share --------------------------------------------------------------
 _OPTION_LABELS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
@@ -353,6 +520,18 @@ def _check_nonnegative(options: dict, *names: str) -> None:
             raise ValueError(f"Invalid {_OPTION_LABELS.get(name, name + ' value')}: {value}")
 
 
+def _lerp_(a: np.ndarray, b: np.ndarray, weight, tmp: np.ndarray) -> None:
+    """``a += weight * (b - a)`` in place, with ``torch.lerp``'s two-sided formula."""
+    w = a.dtype.type(weight)
+    np.subtract(b, a, out=tmp)
+    if abs(w) < 0.5:
+        tmp *= w
+        a += tmp
+    else:
+        tmp *= 1 - w
+        np.subtract(b, tmp, out=a)
+
+
 def _layout(a: np.ndarray):
     """'C' or 'F' when ``a`` is contiguous in that order (a flat view exists), else None."""
     flags = a.flags
@@ -361,3 +540,31 @@ def _layout(a: np.ndarray):
     if flags.f_contiguous:
         return "F"
     return None
+
+
+def _typename(obj) -> str:
+    cls = type(obj)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _load_value(p: Tensor, key, name: str, value):
+    """A private copy of one saved state value, as the optimizer keeps it."""
+    if name == "step":
+        return float(np.asarray(value))
+    if isinstance(value, Tensor):
+        value = value._data
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__"):  # also torch tensors
+        arr = np.asarray(value)
+        if arr.dtype.kind == "f" and p._data.dtype.kind == "f":
+            arr = arr.astype(p._data.dtype)  # a copy, even when the dtype is the same
+        else:
+            arr = arr.copy()
+        if arr.shape != p._data.shape:
+            raise ValueError(
+                f"loaded state {name!r} of parameter {key} has shape {arr.shape}, but the "
+                f"parameter has shape {p._data.shape}"
+            )
+        return arr
+    return copy.deepcopy(value)

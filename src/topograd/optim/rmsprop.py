@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import _decayed, _lerp_
-from .optimizer import Optimizer, _check_nonnegative
+from .optimizer import Optimizer, _check_nonnegative, _lerp_
 
 
 class RMSprop(Optimizer):
@@ -19,6 +18,11 @@ class RMSprop(Optimizer):
         else:         s = sqrt(v) + eps
         if momentum > 0:  b = momentum * b + g / s;  p = p - lr * b
         else:             p = p - lr * g / s
+
+    A group whose ``convention`` is ``'keras'`` (the Keras face's ``RMSprop``) puts
+    epsilon inside the root, ``s = sqrt(v + eps)`` (centered: ``sqrt(v - m * m + eps)``),
+    and with momentum keeps steps in the buffer, ``b = momentum * b + lr * g / s;
+    p = p - b``.
 
     T. Tieleman, G. Hinton, "Lecture 6.5 - RMSProp: divide the gradient by a running
     average of its recent magnitude", COURSERA: Neural Networks for Machine Learning, 2012.
@@ -68,28 +72,36 @@ class RMSprop(Optimizer):
     _elementwise = True
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        alpha = group["alpha"]
-        if group["weight_decay"] != 0:
-            g = _decayed(p, g, group["weight_decay"], self._buffer(p, 1))
+        alpha, momentum = group["alpha"], group["momentum"]
+        keras = group.get("convention") == "keras"
         tmp = self._buffer(p, 0)
         square_avg = state["square_avg"]
         square_avg *= alpha
-        np.multiply(g, 1 - alpha, out=tmp)
-        tmp *= g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - alpha
         square_avg += tmp
         if group["centered"]:
             grad_avg = state["grad_avg"]
             _lerp_(grad_avg, g, 1 - alpha, tmp)
             np.multiply(grad_avg, grad_avg, out=tmp)
-            np.subtract(square_avg, tmp, out=tmp)
-            avg = np.sqrt(tmp, out=tmp)
+            v = np.subtract(square_avg, tmp, out=tmp)
         else:
-            avg = np.sqrt(square_avg, out=tmp)
-        avg += group["eps"]
+            v = square_avg
+        if keras:  # epsilon inside the root
+            avg = np.add(v, group["eps"], out=tmp)
+            np.sqrt(avg, out=avg)
+        else:
+            avg = np.sqrt(v, out=tmp)
+            avg += group["eps"]
         np.divide(g, avg, out=tmp)
-        if group["momentum"] > 0:
+        if momentum > 0:
             buf = state["momentum_buffer"]
-            buf *= group["momentum"]
+            buf *= momentum
+            if keras:  # the buffer accumulates steps, not normalized gradients
+                tmp *= group["lr"]
+                buf += tmp
+                p -= buf
+                return
             buf += tmp
             np.multiply(buf, group["lr"], out=tmp)
         else:  # one scratch array: lr * (g / avg), not (lr * g) / avg

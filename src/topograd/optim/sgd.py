@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import _decayed
 from .optimizer import Optimizer, _check_nonnegative
 
 
@@ -20,6 +19,10 @@ class SGD(Optimizer):
         b = momentum * b + (1 - dampening) * g        (later steps)
         g = g + momentum * b   if nesterov   else   g = b
         p = p - lr * g
+
+    A group whose ``convention`` is ``'keras'`` (the Keras face's ``SGD``) keeps steps in
+    the buffer instead of gradients, ``b = momentum * b + lr * g; p = p - b`` (Nesterov:
+    ``p = p - (momentum * b + lr * g)``): the same walk while the learning rate is constant.
 
     Polyak's heavy ball: B. T. Polyak, "Some methods of speeding up the convergence of
     iteration methods", USSR Comput. Math. and Math. Phys. 4(5), 1964. Nesterov's form as
@@ -66,31 +69,33 @@ class SGD(Optimizer):
         return group["momentum"] == 0 or "momentum_buffer" in state
 
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict, group: dict) -> None:
-        weight_decay, momentum = group["weight_decay"], group["momentum"]
-        tmp = None  # a scratch array that holds the direction and may be overwritten
-        if weight_decay != 0:
-            g = tmp = _decayed(p, g, weight_decay, self._buffer(p, 0))
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
-            else:
-                buf *= momentum
-                dampening = group["dampening"]
-                if dampening == 0:
-                    buf += g
-                else:  # then nesterov is off, and g is not needed after this
-                    d = tmp if tmp is not None else self._buffer(p, 0)
-                    np.multiply(g, 1 - dampening, out=d)
-                    buf += d
-            if group["nesterov"]:
-                d = self._buffer(p, 0 if tmp is None else 1)
-                np.multiply(buf, momentum, out=d)
-                d += g
-                g = tmp = d
-            else:
-                g, tmp = buf, None
-        if tmp is None:
-            tmp = self._buffer(p, 0)
-        np.multiply(g, group["lr"], out=tmp)
-        p -= tmp
+        lr, momentum = group["lr"], group["momentum"]
+        tmp = self._buffer(p, 0)
+        if momentum == 0:
+            np.multiply(g, lr, out=tmp)
+            p -= tmp
+            return
+        # Keras's convention: the buffer accumulates steps (lr * g), not gradients
+        steps = group.get("convention") == "keras"
+        if steps:
+            g = np.multiply(g, lr, out=self._buffer(p, 1))
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
+        else:
+            buf *= momentum
+            dampening = group["dampening"]
+            if dampening == 0:
+                buf += g
+            else:  # then nesterov is off
+                np.multiply(g, 1 - dampening, out=tmp)
+                buf += tmp
+        if group["nesterov"]:
+            np.multiply(buf, momentum, out=tmp)
+            tmp += g
+            d = tmp
+        else:
+            d = buf
+        if not steps:
+            d = np.multiply(d, lr, out=tmp)
+        p -= d

@@ -13,6 +13,7 @@ import math
 import numbers
 import warnings
 
+from ..optim.lr_scheduler.plateau import Plateau
 from .callbacks import Callback
 from .checkpoint import load_model_state, model_state
 
@@ -146,10 +147,17 @@ def get_lr(optimizer) -> float:
 def set_lr(optimizer, value: float) -> None:
     """Set the learning rate of every parameter group of ``optimizer``.
 
+    A topograd optimizer (either face) sets it with its ``set_lr``; another object with
+    ``param_groups`` (``torch.optim``) gets each group's ``'lr'`` written.
+
     >>> class Opt: param_groups = [{"lr": 0.1}]
     >>> o = Opt(); set_lr(o, 0.01); o.param_groups
     [{'lr': 0.01}]
     """
+    setter = getattr(optimizer, "set_lr", None)
+    if setter is not None:
+        setter(float(value))
+        return
     groups = getattr(optimizer, "param_groups", None)
     if groups:
         for g in groups:
@@ -227,9 +235,26 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def _reset(self):
-        self.wait = 0
-        self.cooldown_counter = 0
-        self.best = None
+        # PyTorch's state machine, shared with topograd.optim.lr_scheduler: Keras counts
+        # the epoch that reaches `patience`, and the epoch a cooldown ends on, as bad
+        # epochs, so its patience and cooldown are PyTorch's plus one
+        self._plateau = Plateau(self.mode, self.factor, max(self.patience - 1, 0),
+                                self.min_delta, "abs", max(self.cooldown - 1, 0), eps=0.0)
+
+    @property
+    def wait(self) -> int:
+        """Epochs without improvement since the last one (or the last reduction)."""
+        return self._plateau.num_bad_epochs
+
+    @property
+    def cooldown_counter(self) -> int:
+        """Epochs of cooldown left."""
+        return self._plateau.cooldown_counter
+
+    @property
+    def best(self) -> float:
+        """The best value of the monitored metric so far."""
+        return self._plateau.best
 
     def on_train_begin(self, logs=None):
         self._reset()
@@ -239,36 +264,27 @@ class ReduceLROnPlateau(Callback):
         opt = _optimizer_of(self)
         logs["learning_rate"] = get_lr(opt)
         current = _get_monitor(logs, self.monitor, "ReduceLROnPlateau")
-        if current is None:
+        if current is None or not self._plateau.update(current):
             return
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.wait = 0
-        if _improved(current, self.best, self.mode, self.min_delta):
-            self.best = current
-            self.wait = 0
-        elif self.cooldown_counter <= 0:
-            self.wait += 1
-            if self.wait >= self.patience:
-                old = get_lr(opt)
-                if old > self.min_lr:
-                    new = max(old * self.factor, self.min_lr)
-                    set_lr(opt, new)
-                    if self.verbose:
-                        print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning "
-                              f"rate to {new}.")
-                    self.cooldown_counter = self.cooldown
-                    self.wait = 0
+        old = get_lr(opt)
+        new = self._plateau.reduce(old, self.min_lr)
+        if new != old:  # at min_lr Keras neither reduces nor starts a cooldown
+            set_lr(opt, new)
+            if self.verbose:
+                print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
+                      f"{new}.")
+            self._plateau.restart()
 
     def state_dict(self) -> dict:
         """Counters and best value (JSON-able)."""
-        return {"wait": self.wait, "cooldown_counter": self.cooldown_counter, "best": self.best}
+        best = None if self.best == self._plateau.mode_worse else self.best  # none yet
+        return {"wait": self.wait, "cooldown_counter": self.cooldown_counter, "best": best}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
-        self.wait = state["wait"]
-        self.cooldown_counter = state["cooldown_counter"]
-        self.best = state["best"]
+        p = self._plateau
+        p.num_bad_epochs, p.cooldown_counter = state["wait"], state["cooldown_counter"]
+        p.best = p.mode_worse if state["best"] is None else state["best"]
 
 
 def _get_weights(model) -> dict:

@@ -43,27 +43,10 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     [0.6, 0.8]
     """
     grads = [p.grad._data for p in _params(parameters) if p.grad is not None]
-    norm_type = float(norm_type)
     if not grads:
         return Tensor(np.array(0.0, dtype=np.float32))
-    dtype = grads[0].dtype
-    if math.isinf(norm_type):
-        norms = [np.abs(g).max() if g.size else 0.0 for g in grads]
-        total = float(max(norms))
-    else:
-        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type))
-                          for g in grads)) ** (1.0 / norm_type)
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"The total norm of order {norm_type} for gradients from `parameters` is "
-            "non-finite, so it cannot be clipped. To disable this error and scale the "
-            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
-        )
-    coef = float(max_norm) / (total + 1e-6)
-    if coef < 1.0:
-        for g in grads:
-            g *= g.dtype.type(coef)
-    return Tensor(np.array(total, dtype=dtype))
+    total = clip_by_norm_(grads, max_norm, norm_type, error_if_nonfinite=error_if_nonfinite)
+    return Tensor(np.array(total, dtype=grads[0].dtype))
 
 
 def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
@@ -77,7 +60,65 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     >>> w.grad.tolist()
     [-1.0, 0.5]
     """
+    clip_by_value_([p.grad._data for p in _params(parameters) if p.grad is not None],
+                   clip_value)
+
+
+# -- on arrays: the clipping both faces share (the Keras optimizers' clipnorm, clipvalue
+# and global_clipnorm come here too) ----------------------------------------------------
+def clip_by_norm_(arrays, max_norm: float, norm_type: float = 2.0, eps: float = 1e-6,
+                  error_if_nonfinite: bool = False) -> float:
+    """Scale NumPy arrays in place so that their joint p-norm is at most ``max_norm``.
+
+    The arrays are scaled by ``max_norm / (norm + eps)`` when that is below 1: PyTorch's
+    ``clip_grad_norm_`` uses ``eps=1e-6``, Keras's ``clipnorm`` and ``global_clipnorm``
+    ``eps=0`` (scale only when the norm exceeds ``max_norm``).
+
+    Args:
+        arrays: the arrays (gradients), clipped together as one vector.
+        max_norm: the largest norm allowed.
+        norm_type: the p of the p-norm (``float('inf')`` for the max norm).
+        eps: added to the norm in the scale.
+        error_if_nonfinite: raise RuntimeError when the norm is nan or inf.
+
+    Returns:
+        The joint norm before clipping, a float (0.0 for no arrays).
+
+    >>> import numpy as np
+    >>> g = np.array([6.0, 8.0])
+    >>> clip_by_norm_([g], 5.0, eps=0.0), g.tolist()
+    (10.0, [3.0, 4.0])
+    """
+    arrays = list(arrays)
+    if not arrays:
+        return 0.0
+    norm_type = float(norm_type)
+    if math.isinf(norm_type):
+        total = float(max(np.abs(g).max() if g.size else 0.0 for g in arrays))
+    else:
+        total = float(sum(float(np.sum(np.abs(g, dtype=np.float64) ** norm_type))
+                          for g in arrays)) ** (1.0 / norm_type)
+    if error_if_nonfinite and not math.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is "
+            "non-finite, so it cannot be clipped. To disable this error and scale the "
+            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
+    coef = float(max_norm) / (total + eps)
+    if coef < 1.0:
+        for g in arrays:
+            g *= g.dtype.type(coef)
+    return total
+
+
+def clip_by_value_(arrays, clip_value: float) -> None:
+    """Clamp every element of NumPy arrays into ``[-clip_value, clip_value]``, in place.
+
+    >>> import numpy as np
+    >>> g = np.array([-3.0, 0.5])
+    >>> clip_by_value_([g], 1.0); g.tolist()
+    [-1.0, 0.5]
+    """
     c = float(clip_value)
-    for p in _params(parameters):
-        if p.grad is not None:
-            np.clip(p.grad._data, -c, c, out=p.grad._data)
+    for g in arrays:
+        np.clip(g, -c, c, out=g)

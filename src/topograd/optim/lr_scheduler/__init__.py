@@ -1,9 +1,9 @@
 """Learning-rate schedulers, following ``torch.optim.lr_scheduler``.
 
-A scheduler rewrites ``group['lr']`` of its optimizer's groups each time ``step()`` is
-called (once per epoch, or per batch, after ``optimizer.step()``). The formulas are
-PyTorch's recursive ("chainable") ones, so learning-rate sequences match PyTorch's to
-the last bit, and schedulers can be stacked on one optimizer.
+A scheduler sets the learning rates of its optimizer's groups (``optimizer.set_lr``) each
+time ``step()`` is called (once per epoch, or per batch, after ``optimizer.step()``). The
+formulas are PyTorch's recursive ("chainable") ones, so learning-rate sequences match
+PyTorch's to the last bit, and schedulers can be stacked on one optimizer.
 """
 
 from .base import LambdaLR, LRScheduler

@@ -77,9 +77,10 @@ class LRScheduler:
         """
         self._step_count += 1
         self.last_epoch += 1
+        lrs = self._group_lrs()
         values = self.get_lr()
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+        lrs[: len(values)] = values  # as PyTorch's zip: a group added later keeps its rate
+        self.optimizer.set_lr(lrs)
         self._last_lr = self._group_lrs()
 
     def get_last_lr(self) -> list:

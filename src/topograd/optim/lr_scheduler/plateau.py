@@ -1,4 +1,5 @@
-"""ReduceLROnPlateau: decay when a monitored metric stops improving."""
+"""ReduceLROnPlateau: decay when a monitored metric stops improving; and the plateau state
+machine it shares with the training callback of the same name."""
 
 from __future__ import annotations
 
@@ -8,7 +9,118 @@ from ..optimizer import Optimizer
 from .base import LRScheduler
 
 
-class ReduceLROnPlateau(LRScheduler):
+class Plateau:
+    """The plateau state machine: counts epochs without improvement, says when to reduce.
+
+    ``update(value)`` records one epoch's monitored value and returns True when the
+    learning rate should be reduced now; the caller then computes each new rate with
+    ``reduce(lr, min_lr)`` and calls ``restart()``, which starts the cooldown. This is
+    PyTorch's machine: the torch-style scheduler below is one, and the Keras-style
+    callback ``topograd.train.ReduceLROnPlateau`` maps its options onto one.
+
+    Improving means, for ``mode='min'``, being below ``best * (1 - threshold)``
+    (``threshold_mode='rel'``) or ``best - threshold`` (``'abs'``); ``mode='max'``
+    mirrors this. ``update`` returns True after more than ``patience`` epochs without
+    improvement; during the ``cooldown`` epochs after a restart, bad epochs are not
+    counted.
+
+    Args:
+        mode: ``'min'`` or ``'max'``.
+        factor: the new rate is the old one times ``factor``.
+        patience: epochs without improvement tolerated.
+        threshold: least change that counts as improvement.
+        threshold_mode: ``'rel'`` or ``'abs'``.
+        cooldown: epochs after a reduction whose bad epochs are not counted.
+        eps: a change of the rate smaller than this is not applied.
+
+    Attributes:
+        best: the best value so far (``inf`` for ``'min'`` before any).
+        num_bad_epochs: epochs without improvement, counted since the last one.
+        cooldown_counter: epochs of cooldown left.
+
+    >>> p = Plateau(mode="min", factor=0.5, patience=1)
+    >>> [p.update(v) for v in [3.0, 2.0, 2.0, 2.0]]
+    [False, False, False, True]
+    >>> p.reduce(1.0, min_lr=0.0)
+    0.5
+    """
+
+    def __init__(self, mode: str = "min", factor: float = 0.1, patience: int = 10,
+                 threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
+                 eps: float = 1e-8) -> None:
+        self.factor = factor
+        self.patience = patience
+        self.cooldown = cooldown
+        self.eps = eps
+        self._init_is_better(mode, threshold, threshold_mode)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best = self.mode_worse
+        self.cooldown_counter = 0
+        self.num_bad_epochs = 0
+
+    def update(self, current: float) -> bool:
+        """Record one epoch's value; True when the rate should be reduced now.
+
+        >>> p = Plateau(patience=0)
+        >>> p.update(1.0), p.update(1.0)
+        (False, True)
+        """
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        return self.num_bad_epochs > self.patience
+
+    def reduce(self, lr: float, min_lr: float) -> float:
+        """The reduced rate, ``max(lr * factor, min_lr)``, or ``lr`` if that changes it by
+        ``eps`` or less.
+
+        >>> Plateau(factor=0.5).reduce(0.3, min_lr=0.2)
+        0.2
+        """
+        new = max(lr * self.factor, min_lr)
+        return new if lr - new > self.eps else lr
+
+    def restart(self) -> None:
+        """Start counting afresh after a reduction: the cooldown begins."""
+        self.cooldown_counter = self.cooldown
+        self.num_bad_epochs = 0
+
+    @property
+    def in_cooldown(self) -> bool:
+        """True while bad epochs are not counted, after a reduction."""
+        return self.cooldown_counter > 0
+
+    def is_better(self, a: float, best: float) -> bool:
+        """Whether ``a`` improves on ``best`` by the threshold."""
+        if self.mode == "min" and self.threshold_mode == "rel":
+            return a < best * (1.0 - self.threshold)
+        if self.mode == "min":
+            return a < best - self.threshold
+        if self.threshold_mode == "rel":
+            return a > best * (self.threshold + 1.0)
+        return a > best + self.threshold
+
+    def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode {mode!r} is unknown! (expected 'min' or 'max')")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(
+                f"threshold mode {threshold_mode!r} is unknown! (expected 'rel' or 'abs')"
+            )
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.mode = mode
+        self.threshold = threshold
+        self.threshold_mode = threshold_mode
+
+
+class ReduceLROnPlateau(LRScheduler, Plateau):
     """Reduce each group's lr by ``factor`` when a metric has stopped improving.
 
     Call ``step(metric)`` once per epoch with the validation metric. After more than
@@ -16,7 +128,7 @@ class ReduceLROnPlateau(LRScheduler):
     below ``min_lr``; changes smaller than ``eps`` are skipped), then ``cooldown`` epochs
     pass before bad epochs count again. Improving means, for ``mode='min'``, being below
     ``best * (1 - threshold)`` (``threshold_mode='rel'``) or ``best - threshold``
-    (``'abs'``); ``mode='max'`` mirrors this.
+    (``'abs'``); ``mode='max'`` mirrors this. The counting is :class:`Plateau`'s.
 
     Args:
         optimizer: the optimizer whose learning rates are scheduled.
@@ -47,7 +159,6 @@ class ReduceLROnPlateau(LRScheduler):
             raise ValueError(f"Factor should be < 1.0, got factor={factor}")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.factor = factor
         self.optimizer = optimizer
         n = len(optimizer.param_groups)
         if isinstance(min_lr, (list, tuple)):
@@ -58,18 +169,9 @@ class ReduceLROnPlateau(LRScheduler):
         else:
             self.default_min_lr = min_lr
             self.min_lrs = [min_lr] * n
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
         self.last_epoch = 0
         self._last_lr = self._group_lrs()
-        self._init_is_better(mode, threshold, threshold_mode)
-        self._reset()
-
-    def _reset(self) -> None:
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
+        Plateau.__init__(self, mode, factor, patience, threshold, threshold_mode, cooldown, eps)
 
     def step(self, metrics) -> None:
         """Record one epoch's metric and reduce the lrs if it has plateaued.
@@ -88,24 +190,10 @@ class ReduceLROnPlateau(LRScheduler):
         """
         current = float(metrics)
         self.last_epoch += 1
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
+        if self.update(current):
             self._reduce_lr()
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
+            self.restart()
         self._last_lr = self._group_lrs()
-
-    @property
-    def in_cooldown(self) -> bool:
-        """True while the scheduler waits after a reduction."""
-        return self.cooldown_counter > 0
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups
@@ -119,32 +207,8 @@ class ReduceLROnPlateau(LRScheduler):
                     "param groups."
                 )
             self.min_lrs = [self.default_min_lr] * len(groups)
-        for group, min_lr in zip(groups, self.min_lrs):
-            old_lr = float(group["lr"])
-            new_lr = max(old_lr * self.factor, min_lr)
-            if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
-
-    def _is_better(self, a: float, best: float) -> bool:
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        if self.mode == "min":
-            return a < best - self.threshold
-        if self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
-
-    def _init_is_better(self, mode: str, threshold: float, threshold_mode: str) -> None:
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode {mode!r} is unknown! (expected 'min' or 'max')")
-        if threshold_mode not in ("rel", "abs"):
-            raise ValueError(
-                f"threshold mode {threshold_mode!r} is unknown! (expected 'rel' or 'abs')"
-            )
-        self.mode_worse = math.inf if mode == "min" else -math.inf
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
+        self.optimizer.set_lr([self.reduce(float(group["lr"]), min_lr)
+                               for group, min_lr in zip(groups, self.min_lrs)])
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore the state saved by ``state_dict``.
