@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import tensor_views as _views
+from ._device import CPU as _CPU
 from .autograd import grad_mode
 from .functions import Add
 from .tensor_combine import cat, stack, where  # noqa: F401
@@ -63,9 +65,11 @@ class Tensor(ConvertMixin, MathMixin, ReduceMixin, CompareMixin, ShapeMixin):
     topograd.Size([2, 2])
     """
 
-    # _hooks (a leaf's gradient hooks) is set only by register_hook: read it with getattr
+    # _hooks (a leaf's gradient hooks) is set only by register_hook; _view (what makes a
+    # view: see tensor_views) only on views; _alias (the tensors sharing this memory and
+    # version counter) only once a view or detach() is made: read them with getattr
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_idx", "_vc", "_hooks",
-                 "__weakref__")
+                 "_view", "_alias", "__weakref__")
     __array_priority__ = 1000
     __array_ufunc__ = None  # make ndarray (op) Tensor defer to Tensor's reflected operator
 
@@ -114,9 +118,23 @@ class Tensor(ConvertMixin, MathMixin, ReduceMixin, CompareMixin, ShapeMixin):
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        """Always ``"cpu"``: topograd computes with NumPy."""
-        return "cpu"
+    def device(self):
+        """Always ``device(type='cpu')``: topograd computes with NumPy.
+
+        >>> import topograd
+        >>> topograd.zeros(2).device
+        device(type='cpu')
+        """
+        return _CPU
+
+    is_cuda = False  # class constants, as PyTorch's read-only flags: no per-tensor state
+    is_cpu = True
+    is_mps = False
+    is_meta = False
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor (a CUDA tensor gives its device index)."""
+        return -1
 
     def size(self, dim: int | None = None):
         """The shape, or the length of dimension ``dim``.
@@ -174,14 +192,32 @@ class Tensor(ConvertMixin, MathMixin, ReduceMixin, CompareMixin, ShapeMixin):
 
     @property
     def _version(self) -> int:
-        """How many times this tensor was modified in place."""
+        """How many times this tensor (or a tensor sharing its memory) was modified in place."""
         return self._vc
 
+    @property
+    def _base(self):
+        """The tensor whose memory this view shares, or None when this is not a view.
+
+        >>> import topograd
+        >>> a = topograd.zeros(4)
+        >>> a[1:3]._base is a, a._base
+        (True, None)
+        """
+        view = getattr(self, "_view", None)
+        return None if view is None else view.base
+
+    def _is_view(self) -> bool:
+        """True for a view (basic indexing, view/reshape without a copy, permute, expand)."""
+        return getattr(self, "_view", None) is not None
+
     def _bump_version(self) -> None:
-        self._vc += 1
-        node = self._ctx
-        if node is not None and node._out_pos >= 0:
-            node._out_dirty = True  # backward needs this output's old values
+        group = getattr(self, "_alias", None)
+        for t in (self,) if group is None else group.members():
+            t._vc += 1  # a view, its base and detach()es share one version counter
+            node = t._ctx
+            if node is not None and node._out_pos >= 0:
+                node._out_dirty = True  # backward needs this output's old values
 
     # -- graph -------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -211,15 +247,30 @@ class Tensor(ConvertMixin, MathMixin, ReduceMixin, CompareMixin, ShapeMixin):
     def detach(self) -> Tensor:
         """A tensor sharing this one's values, outside the graph (no grad, no node).
 
+        As in PyTorch it shares this tensor's memory and version counter: an in-place
+        update of either changes both, and counts as a modification of both.
+
         >>> import topograd
         >>> y = topograd.ones(2, requires_grad=True) * 2
-        >>> y.detach().requires_grad
+        >>> d = y.detach()
+        >>> d.requires_grad
         False
+        >>> _ = d.add_(1)
+        >>> y._version, y.tolist()
+        (1, [3.0, 3.0])
         """
-        return Tensor._from_array(self._data)
+        return _views.make_alias(self)
 
     def detach_(self) -> Tensor:
-        """Cut this tensor from the graph, in place."""
+        """Cut this tensor from the graph, in place (refused on a view, as in PyTorch)."""
+        if getattr(self, "_view", None) is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using "
+                "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is "
+                "set as True, gradients are views of DDP buckets, and hence detach_() cannot "
+                "be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self._ctx = None
         self.requires_grad = False
         return self
@@ -358,12 +409,13 @@ def _bind() -> None:
         tensor_math,
         tensor_reduce,
         tensor_shape,
+        tensor_views,
     )
     from .autograd import function
 
     function.Tensor = tensor_math.Tensor = tensor_shape.Tensor = Tensor
     tensor_reduce.Tensor = tensor_compare.Tensor = tensor_convert.Tensor = Tensor
-    tensor_combine.Tensor = Tensor
+    tensor_combine.Tensor = tensor_views.Tensor = Tensor
 
 
 _bind()

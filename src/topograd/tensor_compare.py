@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import tensor_views as _views
 from .autograd import grad_mode
 from .functions import elementwise as E
 from .tensor_math import _binary, _broadcast_error, _other
@@ -195,23 +196,37 @@ class CompareMixin:
         """Apply an update in place, safely.
 
         A leaf that requires grad is refused while grad mode is on (its gradient would be
-        lost). When the graph is being recorded the update is recorded too: this tensor
-        now stands for the result, and its old value stays intact for the nodes that saved
-        it. As in PyTorch, values saved for backward *before* the update count as modified:
-        the version bump makes a later backward through them raise instead of computing
-        with stale values.
+        lost), and so is a view of one. When the graph is being recorded the update is
+        recorded too: this tensor now stands for the result, and its old value stays
+        intact for the nodes that saved it. As in PyTorch, values saved for backward
+        *before* the update count as modified: the version bump makes a later backward
+        through them raise instead of computing with stale values.
+
+        A tensor that shares its memory with others (a view, its base, a ``detach()``)
+        gets the new values written into that memory, so that all of them see the
+        update; an update of a view is recorded as an update of its base (see
+        :mod:`topograd.tensor_views`). A tensor that shares nothing takes the result's
+        memory instead (no copy).
         """
+        view = getattr(self, "_view", None)
         if _STATE.enabled and (self.requires_grad or
-                               any(getattr(a, "requires_grad", False) for a in args)):
-            if self.requires_grad and self._ctx is None:
+                               any(getattr(a, "requires_grad", False) for a in args) or
+                               (view is not None and view.base.requires_grad)):
+            if view is not None:
+                _views.check_view_inplace(self, view)
+            elif self.requires_grad and self._ctx is None:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place "
                     "operation. Wrap the update in topograd.no_grad() (as optimizers do), "
                     "or use an out-of-place operation."
                 )
+            if not self._data.flags.writeable:
+                _overlap_error()
+            shared = view is not None or _views.others_alive(self)
             # the value before the update, at the same place in the graph: the update's
-            # own node saves this one, so the version bump below does not stale it
-            old = Tensor._from_array(self._data)
+            # own node saves this one, so the version bump below does not stale it (a
+            # copy when the memory is shared: the update is written into it)
+            old = Tensor._from_array(self._data.copy() if shared else self._data)
             old._ctx, old._out_idx, old.requires_grad = self._ctx, self._out_idx, self.requires_grad
             out = result_fn(old, *args)
             dt = self._data.dtype
@@ -227,16 +242,19 @@ class CompareMixin:
                         f"type {dt} in an in-place operation"
                     )
                 out = out.type(dt)
+            if old.requires_grad and not out.requires_grad:
+                # overwritten by constants (fill_, zero_, normal_): still in the graph, as
+                # in PyTorch, with a zero gradient for the old value
+                out = _views.Overwrite.apply(old, out)
+            if shared:
+                _views.write_recorded(self, view, out)
+                return self
             self._bump_version()
             self._data = out._data
             self._ctx, self._out_idx, self.requires_grad = out._ctx, out._out_idx, out.requires_grad
             return self
         if not self._data.flags.writeable:
-            raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location (it was made by expand() or broadcasting). "
-                "Please clone() the tensor before performing the operation."
-            )
+            _overlap_error()
         prev = _STATE.enabled
         _STATE.enabled = False
         try:
@@ -337,3 +355,11 @@ class CompareMixin:
 
 def _const(arr):
     return Tensor._from_array(arr)
+
+
+def _overlap_error():
+    raise RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers "
+        "to a single memory location (it was made by expand() or broadcasting). "
+        "Please clone() the tensor before performing the operation."
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import tensor_views as _views
 from .functions.movement import Expand, GetItem, Permute, Reshape
 
 Tensor = None  # bound by topograd.tensor once the class exists
@@ -90,15 +91,47 @@ class ShapeMixin:
             ) from e
         if target == self._data.shape:
             return self
-        return Reshape.apply(self, target)
+        return _views.make_view(self, Reshape.apply(self, target), "reshape", target)
 
-    view = reshape
+    def view(self, *shape):
+        """The same memory seen with another shape (one dimension may be -1).
+
+        A view: updates of either tensor show in the other. As in PyTorch, a view (a
+        slice, a transpose) whose elements cannot be seen with the new shape without
+        copying is refused; use ``reshape``, which copies then. A tensor NumPy stores
+        in another order than PyTorch would is copied instead (as ``reshape``).
+
+        Args:
+            *shape: the new shape, as ints or one tuple/list.
+
+        >>> import topograd
+        >>> a = topograd.zeros(2, 3)
+        >>> a.view(3, 2)._base is a
+        True
+        >>> a.t().view(6)
+        Traceback (most recent call last):
+        RuntimeError: view size is not compatible with input tensor's size and stride ...
+        """
+        out = self.reshape(*shape)
+        if out is not self and out._data.size and getattr(out, "_view", None) is None:
+            sv = getattr(self, "_view", None)
+            if sv is not None and sv.base._data.flags.c_contiguous:
+                # strides made by view operations from a C-ordered base are PyTorch's:
+                # NumPy copying means PyTorch's view() would fail
+                raise RuntimeError(
+                    "view size is not compatible with input tensor's size and stride (at "
+                    "least one dimension spans across two contiguous subspaces). Use "
+                    ".reshape(...) instead."
+                )
+        return out
 
     def view_as(self, other):
+        """View with ``other``'s shape (see :meth:`view`)."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
         """Reshape to ``other``'s shape."""
         return self.reshape(other.shape)
-
-    reshape_as = view_as
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
         """Merge dimensions ``start_dim``..``end_dim`` into one.
@@ -184,7 +217,7 @@ class ShapeMixin:
             raise RuntimeError(f"permute(): repeated dim in {dims}")
         if axes == tuple(range(nd)):
             return self
-        return Permute.apply(self, axes)
+        return _views.make_view(self, Permute.apply(self, axes), "permute", axes)
 
     def transpose(self, dim0: int = 0, dim1: int = 1):
         """Swap two dimensions.
@@ -264,7 +297,7 @@ class ShapeMixin:
                 )
         if target == shape:
             return self
-        return Expand.apply(self, target)
+        return _views.make_view(self, Expand.apply(self, target), "expand", target)
 
     def expand_as(self, other):
         """Broadcast to ``other``'s shape."""
@@ -332,7 +365,9 @@ class ShapeMixin:
         for s in sizes:
             out.append(self[lead + (slice(start, start + s),)])
             start += s
-        return tuple(out)
+        name = "Split" if isinstance(split_size_or_sections, (int, np.integer)) else \
+            "SplitWithSizes"
+        return _views.mark_multi_output(tuple(out), name)
 
     def chunk(self, chunks: int, dim: int = 0):
         """Split into ``chunks`` pieces of (nearly) equal size, as PyTorch does.
@@ -351,20 +386,22 @@ class ShapeMixin:
         n = self._data.shape[d]
         if n == 0:  # PyTorch gives `chunks` empty pieces
             lead = (slice(None),) * d
-            return tuple(self[lead + (slice(0, 0),)] for _ in range(chunks))
+            return _views.mark_multi_output(
+                tuple(self[lead + (slice(0, 0),)] for _ in range(chunks)), "Split")
         return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim: int = 0):
         """The slices along ``dim``, as a tuple."""
         d = self._norm_dim(dim)
         lead = (slice(None),) * d
-        return tuple(self[lead + (i,)] for i in range(self._data.shape[d]))
+        return _views.mark_multi_output(
+            tuple(self[lead + (i,)] for i in range(self._data.shape[d])), "Unbind")
 
     # -- indexing ----------------------------------------------------------------------
     def __getitem__(self, index):
         index = _index_arg(index)
         try:
-            return GetItem.apply(self, index)
+            return _views.make_view(self, GetItem.apply(self, index), "index", index)
         except IndexError as e:
             raise IndexError(f"index {_fmt_index(index)} is invalid for a tensor of shape "
                              f"{tuple(self._data.shape)}: {e}") from None
@@ -401,8 +438,8 @@ class ShapeMixin:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        for i in range(self._data.shape[0]):
-            yield self[i]
+        for i in range(self._data.shape[0]):  # the pieces of unbind(), as in PyTorch
+            yield _views.mark_multi_output((self[i],), "Unbind", i)[0]
 
 
 def _scatter_value(v, index, shape):

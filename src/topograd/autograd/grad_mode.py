@@ -1,7 +1,9 @@
 """Grad mode: whether operations record the graph.
 
 ``no_grad()`` and ``enable_grad()`` work as context managers and as decorators, as in
-PyTorch. The flag is process-wide (topograd runs in one thread).
+PyTorch. The flag belongs to the calling thread, as PyTorch's does: ``no_grad`` in one
+thread (an inference server, say) leaves the others recording, and every new thread
+starts with grad enabled.
 
 >>> import topograd
 >>> x = topograd.ones(2, requires_grad=True)
@@ -14,10 +16,15 @@ False
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _State:
-    __slots__ = ("enabled",)
+class _State(threading.local):
+    """The calling thread's grad mode: ``STATE.enabled`` reads and writes this thread's.
+
+    ``threading.local`` runs ``__init__`` again in each thread that first touches the
+    object, so a new thread starts with grad enabled.
+    """
 
     def __init__(self) -> None:
         self.enabled = True
@@ -39,15 +46,16 @@ def is_grad_enabled() -> bool:
 class _GradMode:
     """Base of the grad-mode switches: a context manager and a decorator.
 
-    The previous modes live on a stack, so one instance may be entered again while it
-    is active (``with ng: with ng: ...``) and still restore each level correctly.
+    The previous modes live on a stack per thread, so one instance may be entered again
+    while it is active (``with ng: with ng: ...``), or by several threads at once, and
+    still restore each level of each thread correctly.
     """
 
     _mode: bool = True
 
     def __new__(cls, fn=None):
         self = super().__new__(cls)
-        self._prev = []
+        self._prev = {}  # thread id -> the modes to restore, innermost last
         if fn is not None:  # bare decorator: @no_grad (as well as @no_grad())
             if not callable(fn):
                 raise TypeError(f"{cls.__name__}() takes no arguments, found {fn!r}")
@@ -58,11 +66,16 @@ class _GradMode:
         pass
 
     def __enter__(self) -> None:
-        self._prev.append(STATE.enabled)
+        stack = self._prev.setdefault(threading.get_ident(), [])
+        stack.append(STATE.enabled)
         STATE.enabled = self._mode
 
     def __exit__(self, *exc) -> None:
-        STATE.enabled = self._prev.pop()
+        tid = threading.get_ident()
+        stack = self._prev[tid]
+        STATE.enabled = stack.pop()
+        if not stack:
+            del self._prev[tid]
 
     def __call__(self, fn):
         mode = self._mode

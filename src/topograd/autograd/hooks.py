@@ -16,6 +16,8 @@ tensor([4., 8.], dtype=float32)
 
 from __future__ import annotations
 
+import itertools
+
 from . import function
 
 # Set once any leaf tensor gets a hook: until then the engine never looks for leaf hooks.
@@ -36,12 +38,11 @@ class RemovableHandle:
     {}
     """
 
-    _next_id = 0
+    _ids = itertools.count()  # next() is atomic: threads registering hooks get distinct ids
 
     def __init__(self, hooks: dict) -> None:
         self.hooks = hooks
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
+        self.id = next(RemovableHandle._ids)
 
     def remove(self) -> None:
         """Unregister the hook (no error when it is already gone)."""

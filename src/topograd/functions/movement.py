@@ -73,6 +73,10 @@ class GetItem(Primitive):
     def forward(ctx, x, index):
         ctx.index, ctx.shape = index, x.shape
         out = x[index]
+        if type(out) is not np.ndarray:
+            # an int for every dimension: NumPy gives a scalar (a copy); x[i, ...] gives
+            # the 0-d view PyTorch's x[i] is
+            out = x[(index if type(index) is tuple else (index,)) + (Ellipsis,)]
         ctx.accumulate = not is_basic_index(index)
         return out
 
