@@ -69,7 +69,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tenso
     >>> topograd.pad(topograd.ones(2), (1, 2)).tolist()
     [0.0, 1.0, 1.0, 0.0, 0.0]
     """
-    from .functions import Pad
+    from .primitives import Pad
 
     if mode != "constant":
         raise NotImplementedError(f"pad: only mode='constant' is supported, found {mode!r}")

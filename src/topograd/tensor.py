@@ -24,7 +24,7 @@ import numpy as np
 from . import tensor_views as _views
 from ._device import CPU as _CPU
 from .autograd import grad_mode
-from .functions import Add
+from .primitives import Add
 from .tensor_combine import cat, stack, where  # noqa: F401
 from .tensor_compare import CompareMixin
 from .tensor_convert import ConvertMixin, _array_from, _as_dtype  # noqa: F401

@@ -27,7 +27,7 @@ def where(condition, x, y) -> Tensor:
     >>> topograd.where(topograd.tensor([True, False]), 1.0, 0.0)
     tensor([1., 0.], dtype=float32)
     """
-    from .functions import Where
+    from .primitives import Where
 
     cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
@@ -91,7 +91,7 @@ def cat(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
     >>> topograd.cat([topograd.ones(2), topograd.zeros(1)]).tolist()
     [1.0, 1.0, 0.0]
     """
-    from .functions import Cat
+    from .primitives import Cat
 
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
@@ -128,7 +128,7 @@ def stack(tensors, dim: int = 0, *, axis: int | None = None) -> Tensor:
     >>> topograd.stack([topograd.zeros(2), topograd.ones(2)], dim=1).tolist()
     [[0.0, 1.0], [0.0, 1.0]]
     """
-    from .functions import Stack
+    from .primitives import Stack
 
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:

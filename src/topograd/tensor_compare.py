@@ -11,7 +11,7 @@ import numpy as np
 
 from . import tensor_views as _views
 from .autograd import grad_mode
-from .functions import elementwise as E
+from .primitives import elementwise as E
 from .tensor_math import _binary, _broadcast_error, _other
 
 _STATE = grad_mode.STATE

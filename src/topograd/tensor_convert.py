@@ -11,7 +11,7 @@ import numpy as np
 
 from ._device import as_device, check_move
 from ._device import device as _Device
-from .functions import Cast
+from .primitives import Cast
 
 Tensor = None  # bound by topograd.tensor once the class exists
 

@@ -1,7 +1,7 @@
 """Tensor arithmetic: operators, their named forms and elementwise functions.
 
 Mixed into :class:`topograd.Tensor`; every method here calls a primitive from
-``topograd.functions`` (or composes a few). Reductions are in
+``topograd.primitives`` (or composes a few). Reductions are in
 :mod:`topograd.tensor_reduce`; comparisons, selection and in-place updates in
 :mod:`topograd.tensor_compare`.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .functions import elementwise as E
-from .functions.matmul import MatMul
-from .functions.softmax import LogSoftmax, Softmax
+from .primitives import elementwise as E
+from .primitives.matmul import MatMul
+from .primitives.softmax import LogSoftmax, Softmax
 
 _Add, _Sub, _Mul, _Div, _Pow = E.Add.apply, E.Sub.apply, E.Mul.apply, E.Div.apply, E.Pow.apply
 

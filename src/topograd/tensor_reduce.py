@@ -1,7 +1,7 @@
 """Tensor reductions: sum, mean, var, std, logsumexp, max/min, argmax/argmin, prod, norm.
 
 Mixed into :class:`topograd.Tensor`; every method here calls a primitive from
-``topograd.functions.reduce`` (or composes a few).
+``topograd.primitives.reduce`` (or composes a few).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .functions import reduce as R
+from .primitives import reduce as R
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 

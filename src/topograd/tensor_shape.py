@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import tensor_views as _views
-from .functions.movement import Expand, GetItem, Permute, Reshape
+from .primitives.movement import Expand, GetItem, Permute, Reshape
 
 Tensor = None  # bound by topograd.tensor once the class exists
 
@@ -410,7 +410,7 @@ class ShapeMixin:
         index = _index_arg(index)
 
         def put(s, v):
-            from .functions import Where
+            from .primitives import Where
 
             mask = np.zeros(s._data.shape, dtype=bool)
             mask[index] = True
@@ -444,7 +444,7 @@ class ShapeMixin:
 
 def _scatter_value(v, index, shape):
     """Place tensor ``v`` at ``index`` of a zero tensor of ``shape`` (differentiably)."""
-    from .functions.movement import Scatter
+    from .primitives.movement import Scatter
 
     target = np.zeros(shape, dtype=bool)[index].shape
     vv = v.expand(*target) if tuple(v.shape) != target else v

@@ -38,8 +38,8 @@ import weakref
 import numpy as np
 
 from .autograd import grad_mode
-from .functions.elementwise import Primitive
-from .functions.movement import Expand, GetItem, Permute, Reshape
+from .primitives.elementwise import Primitive
+from .primitives.movement import Expand, GetItem, Permute, Reshape
 
 Tensor = None  # bound by topograd.tensor once the class exists
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import topograd
-from topograd import functions
+from topograd import primitives
 from topograd.autograd import Function, gradcheck, gradgradcheck
 
 
@@ -194,9 +194,9 @@ def test_gradgradcheck_catches_a_gradient_that_create_graph_cannot_follow():
         gradgradcheck(Detached.apply, (x,))
 
 
-@pytest.mark.parametrize("name", functions.__all__)
+@pytest.mark.parametrize("name", primitives.__all__)
 def test_every_builtin_op_is_a_function(name):
-    cls = getattr(functions, name)
+    cls = getattr(primitives, name)
     assert issubclass(cls, Function)
     if name != "Primitive":
         assert cls.forward is not Function.forward and cls.backward is not Function.backward

@@ -10,7 +10,7 @@ import pytest
 
 import topograd
 from topograd import nn
-from topograd.functions import nn as prims
+from topograd.primitives import nn as prims
 
 DTYPES = [np.float32, np.float64]
 

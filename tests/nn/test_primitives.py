@@ -1,4 +1,4 @@
-"""The fused primitives of topograd.functions.nn: central-difference gradient checks in
+"""The fused primitives of topograd.primitives.nn: central-difference gradient checks in
 float64, dtype preservation, and a property test of cross-entropy against PyTorch."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from topograd.functions.elementwise import Primitive, stable_sigmoid
+from topograd.primitives.elementwise import Primitive, stable_sigmoid
 
 #: Activations the Dense primitive applies in place (others run as separate nodes).
 FUSED_ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import topograd.nn.functional as F
-from topograd.functions.softmax import LogSoftmax, Softmax
+from topograd.primitives.softmax import LogSoftmax, Softmax
 
 __all__ = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "leaky_relu", "elu", "selu",
            "gelu", "linear", "softplus", "softsign", "swish", "silu", "exponential", "relu6",

@@ -209,7 +209,7 @@ class KerasTrainer(Trainer):
 def _activate(z: np.ndarray, name: str) -> np.ndarray:
     if name == "softmax":
         return softmax_array(z)
-    from topograd.functions.elementwise import stable_sigmoid
+    from topograd.primitives.elementwise import stable_sigmoid
 
     return stable_sigmoid(z)
 

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ..functions import nn as P
+from ..primitives import nn as P
 from ..tensor import Tensor
 from ._common import as_tensor as _t
 from ._common import user_stacklevel

@@ -3,7 +3,7 @@ with PyTorch's signatures and formulas; importable from :mod:`._functional_loss`
 
 from __future__ import annotations
 
-from ..functions import nn as P
+from ..primitives import nn as P
 from ..tensor import Tensor
 from ._common import as_tensor as _t
 from ._loss_reduction import _float_target, _reduce, _reduction, _same_size, _weighted

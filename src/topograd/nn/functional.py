@@ -17,8 +17,8 @@ import warnings
 import numpy as np
 
 from .. import ops
-from ..functions import nn as P
-from ..functions.softmax import LogSoftmax, Softmax
+from ..primitives import nn as P
+from ..primitives.softmax import LogSoftmax, Softmax
 from ..tensor import Tensor
 from ._common import as_tensor, user_stacklevel
 from ._functional_loss import (

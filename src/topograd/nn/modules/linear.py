@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..._device import check_device
-from ...functions.nn import Linear as _LinearFn
+from ...primitives.nn import Linear as _LinearFn
 from ...tensor import Parameter, Tensor
 from .. import init
 from .module import Module

@@ -1,7 +1,7 @@
 """Fused loss primitives: cross-entropy, negative log-likelihood, binary cross-entropy,
 KL divergence, Huber and multi-margin, each a single graph node.
 
-Part of :mod:`topograd.functions.nn`, which re-exports every class here (see its notes
+Part of :mod:`topograd.primitives.nn`, which re-exports every class here (see its notes
 on validation and double backward); ``topograd.nn.functional`` validates the inputs.
 """
 
