@@ -141,7 +141,8 @@ def test_io_imports_no_face():
             if isinstance(n, ast.Import):
                 names = [a.name for a in n.names]
             elif isinstance(n, ast.ImportFrom):
-                names = [resolve(mod, p.name == "__init__.py", n.level, n.module)]
+                base = resolve(mod, p.name == "__init__.py", n.level, n.module)
+                names = [base] + [f"{base}.{a.name}" for a in n.names]
             else:
                 continue
             bad += [f"{p.relative_to(SRC)}:{n.lineno} {t}" for t in names if t.startswith(faces)]
