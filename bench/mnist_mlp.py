@@ -44,6 +44,12 @@ Usage::
     python bench/mnist_mlp.py --batch-sizes 128,32 --face both --repeats 5
     python bench/mnist_mlp.py --steps 50 --skip-torch      # a quick look
     python bench/mnist_mlp.py --profile /tmp/prof --impls topograd --repeats 1
+    # an older topograd against the working tree, interleaved in the same run:
+    git worktree add /tmp/tg-old REV
+    python bench/mnist_mlp.py --face both --batch-sizes 128,32 --baseline-src /tmp/tg-old/src
+
+With ``--baseline-src DIR`` every topograd row is also run from the source tree ``DIR``
+(``X@base``, on ``PYTHONPATH``) and the report ends with the ratio of each to its baseline.
 """
 
 from __future__ import annotations
@@ -235,7 +241,8 @@ def worker(args) -> dict:
 
 # -- the driver ------------------------------------------------------------------------
 def _run_worker(impl: str, bs: int, args, data_dir: str) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", impl,
+    real = impl.removesuffix("@base")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", real,
            "--batch-size", str(bs), "--data-dir", data_dir, "--seed", str(args.seed),
            "--threads", str(args.threads), "--warmup-steps", str(args.warmup_steps),
            "--predict-repeats", str(args.predict_repeats)]
@@ -251,10 +258,13 @@ def _run_worker(impl: str, bs: int, args, data_dir: str) -> dict:
     if args.blas_threads is not None:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(args.blas_threads)
+    if real != impl:  # the baseline's source tree comes first on the path
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (args.baseline_src, env.get("PYTHONPATH")) if p)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_TAG):
-            return json.loads(line[len(RESULT_TAG):])
+            return dict(json.loads(line[len(RESULT_TAG):]), impl=impl)
     tail = (proc.stderr or proc.stdout).strip().splitlines()[-15:]
     return {"impl": impl, "batch_size": bs,
             "failed": f"exit {proc.returncode}:\n      " + "\n      ".join(tail)}
@@ -293,7 +303,7 @@ def _report(results: dict, impls, batch_sizes, args) -> list[str]:
         lines.append("")
         lines.append(f"batch {bs} ({steps}{extra}), median of {args.repeats} "
                      f"repeat{'s' if args.repeats != 1 else ''}:")
-        lines.append(f"  {'impl':<15}{'s/epoch':>8}  {'min-max':>11}{'cpu s':>7}{'peak MiB':>10}"
+        lines.append(f"  {'impl':<20}{'s/epoch':>8}  {'min-max':>11}{'cpu s':>7}{'peak MiB':>10}"
                      f"{'xNumPy':>8}{'xtorch':>8}{'predict s':>11}{'xNumPy fwd':>11}"
                      f"{'loss':>8}{'acc':>7}")
         base = med.get("numpy", {}).get("epoch_s")
@@ -303,19 +313,19 @@ def _report(results: dict, impls, batch_sizes, args) -> list[str]:
             if not ok[impl]:
                 why = runs[0].get("skipped") or runs[0].get("failed") or "no result"
                 state = "skipped" if "skipped" in runs[0] else "FAILED"
-                lines.append(f"  {impl:<15}{state}: {why}")
+                lines.append(f"  {impl:<20}{state}: {why}")
                 continue
             m = med[impl]
             times = [r["epoch_s"] for r in ok[impl]]
             lines.append(
-                f"  {impl:<15}{m['epoch_s']:>8.3f}  {min(times):>5.2f}-{max(times):<5.2f}"
+                f"  {impl:<20}{m['epoch_s']:>8.3f}  {min(times):>5.2f}-{max(times):<5.2f}"
                 f"{m['cpu_s']:>7.2f}{m['peak_mib']:>10.1f}{_fmt_ratio(m['epoch_s'], base):>8}"
                 f"{_fmt_ratio(m['epoch_s'], tref):>8}{m['predict_s']:>11.4f}"
                 f"{_fmt_ratio(m['predict_s'], m['predict_ref_s']):>11}"
                 f"{m['loss']:>8.4f}{m['acc']:>7.4f}")
             failed = [r for r in runs if "failed" in r]
             if failed:
-                lines.append(f"  {'':<15}{len(failed)} run(s) FAILED: {failed[0]['failed']}")
+                lines.append(f"  {'':<20}{len(failed)} run(s) FAILED: {failed[0]['failed']}")
         for impl in impls:
             if not impl.startswith("topograd") or not ok[impl]:
                 continue
@@ -344,6 +354,20 @@ def _report(results: dict, impls, batch_sizes, args) -> list[str]:
         lines.append("")
         lines.append("targets:")
         lines.extend(verdicts)
+    based = [i for i in impls if i.endswith("@base")]
+    if based:
+        lines.append("")
+        lines.append(f"against the baseline ({args.baseline_src}), new / base, medians:")
+        for bs in batch_sizes:
+            for b in based:
+                new = [r for r in results[(bs, b.removesuffix("@base"))] if "epoch_s" in r]
+                old = [r for r in results[(bs, b)] if "epoch_s" in r]
+                if new and old:
+                    ratio = {k: _median_of(new, k) / _median_of(old, k)
+                             for k in ("epoch_s", "predict_s", "peak_mib")}
+                    lines.append(f"  batch {bs:>4} {b.removesuffix('@base'):<15} epoch "
+                                 f"{ratio['epoch_s']:.2f}x, predict {ratio['predict_s']:.2f}x, "
+                                 f"peak memory {ratio['peak_mib']:.2f}x")
     return lines
 
 
@@ -376,6 +400,8 @@ def main(argv=None) -> int:
     p.add_argument("--blas-threads", type=int, default=None,
                    help="BLAS threads in every worker (default: the library's default)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--baseline-src", default=None, metavar="DIR",
+                   help="also run every topograd row from this source tree (X@base)")
     p.add_argument("--profile", default=None, metavar="DIR",
                    help="cProfile each timed epoch into DIR/<impl>-bs<batch>.prof "
                         "(timings then include the profiler's overhead)")
@@ -406,6 +432,12 @@ def main(argv=None) -> int:
     if args.skip_torch:
         impls = [i for i in impls if i != "torch"]
     impls = [i for i in IMPL_ORDER if i in impls]
+    if args.baseline_src:
+        if not (Path(args.baseline_src) / "topograd" / "__init__.py").is_file():
+            p.error(f"--baseline-src: expected a source tree holding topograd/, found "
+                    f"{args.baseline_src!r}")
+        impls = [j for i in impls for j in ((i, i + "@base") if i.startswith("topograd")
+                                            else (i,))]
     kind = args.data or ("mnist" if find_mnist() is not None else "random")
 
     # SIGTERM unwinds like Ctrl-C, so the temporary data folder is removed
@@ -431,7 +463,7 @@ def main(argv=None) -> int:
                     state = (f"{res['epoch_s']:.3f} s/epoch, {res['peak_mib']:.1f} MiB"
                              if "epoch_s" in res else
                              "skipped" if "skipped" in res else "FAILED")
-                    print(f"  repeat {r + 1}/{args.repeats} batch {bs:>4} {impl:<15}{state}",
+                    print(f"  repeat {r + 1}/{args.repeats} batch {bs:>4} {impl:<20}{state}",
                           file=sys.stderr, flush=True)
                     if "skipped" in res:
                         skipped[impl] = res
