@@ -186,7 +186,7 @@ class Optimizer(_TorchOptimizer):
         if not self.built:
             raise RuntimeError("build the optimizer (compile/fit the model) before loading its "
                                "state")
-        state_dict = dict(state_dict)
+        state_dict = _from_legacy_names(self, state_dict)
         self.iterations = int(state_dict.pop("iterations", 0))
         super().load_state_dict(state_dict)
 
@@ -357,6 +357,69 @@ class AdamW(Adam):
                  epsilon=1e-7, amsgrad=False, **kwargs) -> None:
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad,
                          weight_decay=weight_decay, **kwargs)
+
+
+#: The per-parameter state of the Keras optimizers before they became topograd.optim's rules
+#: (in files from ``model.save``, ``ModelCheckpoint`` and ``BackupAndRestore`` of topograd
+#: before 2943c74): old name -> new name, ``-`` before the new name where the old buffer
+#: held the negated value (SGD's ``m = momentum * m - lr * g; w += m``).
+_LEGACY_STATE = {
+    SGD: {"momentum": "-momentum_buffer"},
+    RMSprop: {"velocity": "square_avg", "momentum": "momentum_buffer",
+              "average_gradient": "grad_avg"},
+    Adagrad: {"accumulator": "sum"},
+    Adam: {"momentum": "exp_avg", "velocity": "exp_avg_sq", "velocity_hat": "max_exp_avg_sq"},
+}
+
+
+def _from_legacy_names(opt: Optimizer, state_dict) -> dict:
+    """A copy of ``state_dict`` whose old names (Keras's hyperparameter names in the groups,
+    the old per-parameter state names) are the rule's; a state saved under the current
+    names comes back as it is, and anything malformed is left to ``load_state_dict``'s
+    checks. The rules that count steps start at the optimizer's ``iterations``, which the
+    old state counted for every parameter."""
+    if not isinstance(state_dict, dict):
+        return state_dict
+    state_dict = dict(state_dict)
+    groups, state = state_dict.get("param_groups"), state_dict.get("state")
+    options = {name: getattr(type(opt), name) for name in opt._hyper}
+    if isinstance(groups, (list, tuple)):
+        renamed = []
+        for saved in groups:
+            if isinstance(saved, dict):
+                saved = dict(saved)
+                for name, option in options.items():
+                    if name != option.key and name in saved:
+                        value = saved.pop(name)
+                        if option.index is not None:  # (beta_1, beta_2) -> betas
+                            items = list(saved.get(option.key, opt.defaults[option.key]))
+                            items[option.index] = value
+                            value = tuple(items)
+                        saved[option.key] = value
+            renamed.append(saved)
+        state_dict["param_groups"] = renamed
+    names = next((v for k, v in _LEGACY_STATE.items() if isinstance(opt, k)), {})
+    if isinstance(state, dict) and names:
+        counts_steps = not isinstance(opt, SGD)
+        steps = float(state_dict.get("iterations", 0))
+        state_dict["state"] = {key: _renamed(values, names, counts_steps, steps)
+                               for key, values in state.items()}
+    return state_dict
+
+
+def _renamed(values, names: dict, counts_steps: bool, steps: float):
+    """One parameter's state with its old names replaced (see :data:`_LEGACY_STATE`)."""
+    if not isinstance(values, dict) or not any(k in names for k in values):
+        return values
+    out = {}
+    for k, v in values.items():
+        new = names.get(k, k)
+        if new.startswith("-"):
+            new, v = new[1:], np.negative(np.asarray(v)) if hasattr(v, "__array__") else v
+        out[new] = v
+    if counts_steps:
+        out.setdefault("step", steps)
+    return out
 
 
 #: Keras names -> classes.
