@@ -62,8 +62,3 @@ def set_random_seed(seed: int) -> None:
     import topograd
 
     topograd.manual_seed(seed)
-
-
-# Keras 2's path (``from keras.utils.np_utils import to_categorical``); imported last, as it
-# takes to_categorical from here
-from . import np_utils  # noqa: E402, F401
