@@ -1,5 +1,7 @@
 """Keras losses: Keras's formulas, from_logits, and the fused softmax/sigmoid step."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -99,3 +101,50 @@ def test_fused_loss_is_stable_where_probabilities_underflow():
     value = model.evaluate(np.ones((1, 1), np.float32), np.array([[0.0, 1.0]], np.float32),
                            verbose=0)
     assert value == pytest.approx(400.0, rel=1e-4)  # Keras's clipped probability would give 16.1
+
+
+def test_keras_constructor_order():
+    # Keras's positional order: Huber(delta, reduction, name);
+    # SparseCategoricalCrossentropy(from_logits, ignore_class, reduction, name);
+    # LossFunctionWrapper(fn, reduction, name)
+    y, q = np.zeros((2, 2)), _t([[0.5, 2.0], [1.0, 0.0]])
+    assert losses.Huber(2.0, "sum")(y, q).item() == pytest.approx(
+        losses.huber(y, q, delta=2.0).sum().item())
+    scce = losses.SparseCategoricalCrossentropy(True, None, "sum", "mine")
+    assert (scce.reduction, scce.name) == ("sum", "mine")
+    wrapped = losses.LossFunctionWrapper(losses.mean_absolute_error, "sum", "l1")
+    assert (wrapped.reduction, wrapped.name) == ("sum", "l1")
+
+
+def test_keras_losses_are_the_pytorch_face_functions():
+    # one function per piece of math: the Keras forms equal nn.functional's, bit for bit
+    F = topograd.nn.functional
+    y = rng.integers(0, 2, (5, 3)).astype(float)
+    t, q = rng.normal(size=(5, 3)), _t(rng.normal(size=(5, 3)))
+    p = _t(1 / (1 + np.exp(-rng.normal(size=(5, 3)))))
+    pp, _ = _probs(5, 3)
+    oh = np.eye(3)[[0, 2, 1, 1, 0]]
+    pairs = [
+        (losses.mean_squared_error(t, q), F.mse_loss(q, _t(t), reduction="none").mean(-1)),
+        (losses.mean_absolute_error(t, q), F.l1_loss(q, _t(t), reduction="none").mean(-1)),
+        (losses.huber(t, q), F.huber_loss(q, _t(t), reduction="none").mean(-1)),
+        (losses.binary_crossentropy(y, p),
+         F.binary_cross_entropy(p.clamp(EPS, 1 - EPS), _t(y), reduction="none").mean(-1)),
+        (losses.kl_divergence(oh, _t(pp)),
+         F.kl_div(_t(pp).clamp(EPS, 1).log(), _t(oh).clamp(EPS, 1), reduction="none").sum(-1)),
+    ]
+    for keras_value, torch_value in pairs:
+        np.testing.assert_array_equal(keras_value.numpy(), torch_value.numpy())
+
+
+def test_targets_broadcast_as_in_keras_without_pytorch_warnings():
+    y, q = np.array([[1.0], [0.0]]), _t([[0.5, 1.0, 2.0], [0.0, 1.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = losses.mean_squared_error(y, q).numpy()
+        bce = losses.binary_crossentropy(y, q.sigmoid()).numpy()
+    np.testing.assert_allclose(got, ((y - q.numpy()) ** 2).mean(-1))
+    assert bce.shape == (2,)
+    z = _t([[0.5], [1.0]]).requires_grad_()  # the predictions broadcast too
+    losses.mean_squared_error(np.zeros((2, 3)), z).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), 2 * z.detach().numpy())

@@ -11,7 +11,6 @@ import pytest
 
 import topograd
 from topograd import nn
-from topograd.nn import _functional_loss
 
 F = nn.functional
 DTYPES = [np.float32, np.float64]
@@ -20,7 +19,7 @@ REDUCTIONS = ["mean", "sum", "none"]
 
 @pytest.fixture(autouse=True)
 def _fresh_probability_warning(monkeypatch):
-    monkeypatch.setattr(_functional_loss, "_warned_probabilities", False)
+    monkeypatch.setattr(F, "_warned_probabilities", False)
 
 
 def _tt(torch, a):

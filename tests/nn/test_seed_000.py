@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import topograd
-from topograd.nn import _functional_loss
+import topograd.nn.functional
 
 SEED_SCRIPT = '''
 import numpy as np
@@ -56,7 +56,7 @@ for p in model.parameters():
 
 @pytest.fixture
 def fresh_warning(monkeypatch):
-    monkeypatch.setattr(_functional_loss, "_warned_probabilities", False)
+    monkeypatch.setattr(topograd.nn.functional, "_warned_probabilities", False)
 
 
 def run_seed():

@@ -18,6 +18,7 @@ The seed tutorial's model runs unchanged with ``import topograd as torch``:
 [(5, 10), (5,), (8, 5), (8,)]
 """
 
+from ..tensor import Parameter
 from . import functional, init, utils
 from .modules import (
     ELU,
@@ -51,7 +52,6 @@ from .modules import (
     Tanh,
     Unflatten,
 )
-from .parameter import Parameter
 
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "BatchNorm1d", "BatchNorm2d", "CrossEntropyLoss", "Dropout",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
-from .._functional_loss import _reduction
+from ..functional import _reduction
 from .module import Module
 
 

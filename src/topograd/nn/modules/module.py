@@ -4,6 +4,9 @@ Assigning a :class:`~topograd.nn.Parameter` or a Module to an attribute register
 ``parameters()``, ``state_dict()``, ``train()``/``eval()``, ``float()``/``double()``
 and the printed tree then walk the registered tree.
 
+The class is one concept in banner sections: calling and forward hooks, registration,
+walking the tree, modes and in-place changes, dtype casts, the state dict, printing.
+
 >>> from topograd import nn
 >>> class TwoLayer(nn.Module):
 ...     def __init__(self):
@@ -24,13 +27,17 @@ TwoLayer(
 
 from __future__ import annotations
 
+from collections import OrderedDict, namedtuple
+
 import numpy as np
 
+from ..._device import check_move
 from ...autograd.hooks import RemovableHandle
-from ...tensor import Parameter, Tensor
-from ._cast import _CastMixin
-from ._repr import _addindent, _ReprMixin  # noqa: F401  (_addindent: re-exported)
-from ._state import _IncompatibleKeys, _StateMixin  # noqa: F401  (re-exported)
+from ...dtypes import as_dtype as _as_dtype
+from ...tensor import Parameter, Size, Tensor
+from ...tensor import parse_to as _parse_to
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 def _check_name(kind: str, name) -> None:
@@ -42,7 +49,16 @@ def _check_name(kind: str, name) -> None:
         raise KeyError(f'{kind} name can\'t contain ".", found {name!r}')
 
 
-class Module(_StateMixin, _CastMixin, _ReprMixin):
+def _addindent(s: str, spaces: int) -> str:
+    """Indent every line of ``s`` but the first by ``spaces`` (a child in a printed tree)."""
+    lines = s.split("\n")
+    if len(lines) == 1:
+        return s
+    pad = " " * spaces
+    return lines[0] + "\n" + "\n".join(pad + line for line in lines[1:])
+
+
+class Module:
     """Base class for all neural-network modules; subclass it and write ``forward``.
 
     Attributes:
@@ -55,6 +71,7 @@ class Module(_StateMixin, _CastMixin, _ReprMixin):
 
     training: bool
 
+    # -- calling and forward hooks ---------------------------------------------------------
     def __init__(self, *args, **kwargs) -> None:
         if args or kwargs:
             raise TypeError(
@@ -112,7 +129,7 @@ class Module(_StateMixin, _CastMixin, _ReprMixin):
         self._forward_pre_hooks[handle.id] = hook
         return handle
 
-    # -- registration --------------------------------------------------------------------
+    # -- registration ----------------------------------------------------------------------
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None, a declared but absent one) under ``name``."""
         if "_parameters" not in self.__dict__:
@@ -368,3 +385,204 @@ class Module(_StateMixin, _CastMixin, _ReprMixin):
             m.apply(fn)
         fn(self)
         return self
+
+    # -- dtype casts -----------------------------------------------------------------------
+    def _cast_floats(self, dtype) -> Module:
+        dt = np.dtype(dtype)
+        for m in self.modules():
+            for store in (m._parameters, m._buffers):
+                for t in store.values():
+                    if t is None or t._data.dtype.kind != "f" or t._data.dtype == dt:
+                        continue
+                    t._data = t._data.astype(dt)  # same object: optimizers keep their refs
+                    t._bump_version()
+                    if t.grad is not None:
+                        t.grad = Tensor._from_array(t.grad._data.astype(dt))
+        return self
+
+    def float(self) -> Module:
+        """Cast floating-point parameters and buffers to float32, in place; returns self."""
+        return self._cast_floats(np.float32)
+
+    def double(self) -> Module:
+        """Cast floating-point parameters and buffers to float64, in place; returns self.
+
+        >>> from topograd import nn
+        >>> nn.Linear(2, 2).double().weight.dtype
+        dtype('float64')
+        """
+        return self._cast_floats(np.float64)
+
+    def half(self) -> Module:
+        """Cast floating-point parameters and buffers to float16, in place; returns self."""
+        return self._cast_floats(np.float16)
+
+    def type(self, dst_type) -> Module:
+        """Cast floating-point parameters and buffers to ``dst_type``; returns self."""
+        return self._cast_floats(dst_type)
+
+    def to(self, *args, **kwargs) -> Module:
+        """Move and/or cast the parameters and buffers in place, as ``torch.nn.Module.to``;
+        returns self.
+
+        Called as ``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``. A
+        dtype must be floating and casts the floating parameters and buffers only; the device
+        must be the CPU (``"cuda"`` raises PyTorch's CPU-build error once there is a tensor
+        to move).
+
+        >>> import topograd
+        >>> from topograd import nn
+        >>> m = nn.Linear(2, 2)
+        >>> m.to("cpu") is m, m.to(topograd.device("cpu"), topograd.float64).weight.dtype
+        (True, dtype('float64'))
+        """
+        device, dtype, _ = _parse_to(args, kwargs)
+        if dtype is not None:
+            dtype = _as_dtype(dtype)
+            if dtype.kind not in "fc":
+                raise TypeError("nn.Module.to only accepts floating point or complex dtypes, "
+                                f"but got desired dtype=topograd.{dtype}")
+        if device is not None and self._first_tensor() is not None:
+            check_move(device)
+        if dtype is not None:
+            self._cast_floats(dtype)
+        return self
+
+    def _first_tensor(self):
+        for m in self.modules():
+            for store in (m._parameters, m._buffers):
+                for t in store.values():
+                    if t is not None:
+                        return t
+        return None
+
+    def cpu(self) -> Module:
+        """Return self: topograd modules live on the CPU."""
+        return self
+
+    def cuda(self, device=None) -> Module:
+        """Raise what PyTorch's CPU build raises when there is a tensor to move; else self.
+
+        >>> from topograd import nn
+        >>> nn.ReLU().cuda()
+        ReLU()
+        >>> nn.Linear(2, 2).cuda()
+        Traceback (most recent call last):
+        AssertionError: Torch not compiled with CUDA enabled
+        """
+        t = self._first_tensor()
+        if t is not None:
+            t.cuda(device)
+        return self
+
+    # -- state dict ------------------------------------------------------------------------
+    def _local_state(self):
+        for name, p in self._parameters.items():
+            if p is not None:
+                yield name, p
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                yield name, b
+
+    def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
+        """An ordered dict from dotted names to parameter and persistent buffer tensors.
+
+        The tensors share memory with the module (``keep_vars=False`` detaches them).
+
+        >>> from topograd import nn
+        >>> list(nn.BatchNorm1d(3).state_dict())
+        ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']
+        """
+        if destination is None:
+            destination = OrderedDict()
+        for name, t in self._local_state():
+            destination[prefix + name] = t if keep_vars else t.detach()
+        for name, m in self._modules.items():
+            if m is not None:
+                m.state_dict(destination=destination, prefix=prefix + name + ".",
+                             keep_vars=keep_vars)
+        return destination
+
+    def _load_from_state_dict(self, state, prefix, missing, errors, assign) -> None:
+        for name, t in self._local_state():
+            key = prefix + name
+            if key not in state:
+                missing.append(key)
+                continue
+            value = state[key]
+            arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+            if arr.shape != t._data.shape:
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {Size(arr.shape)} "
+                    f"from checkpoint, the shape in current model is {Size(t._data.shape)}."
+                )
+                continue
+            if assign or not t._data.flags.writeable:
+                t._data = arr.astype(t._data.dtype, copy=True)
+            else:
+                t._data[...] = arr
+            t._bump_version()
+
+    def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
+        """Copy values from ``state_dict`` into this module's parameters and buffers.
+
+        Args:
+            state_dict: a mapping from dotted names to tensors or arrays.
+            strict: raise when a key is missing or unexpected (shape mismatches always raise).
+            assign: replace each tensor's array instead of copying into it.
+
+        Returns:
+            ``(missing_keys, unexpected_keys)``, a named tuple.
+
+        >>> from topograd import nn
+        >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        """
+        if not hasattr(state_dict, "keys"):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state = dict(state_dict)
+        missing: list = []
+        errors: list = []
+        expected: set = set()
+        for prefix, module in self._prefixed_modules():
+            module._load_from_state_dict(state, prefix, missing, errors, assign)
+            expected.update(prefix + name for name, _ in module._local_state())
+        unexpected = [k for k in state if k not in expected]
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(
+                f"Error(s) in loading state_dict for {self._get_name()}:\n\t" + "\n\t".join(errors)
+            )
+        return _IncompatibleKeys(missing, unexpected)
+
+    def _prefixed_modules(self):
+        for name, m in self.named_modules(remove_duplicate=False):
+            yield (name + "." if name else ""), m
+
+    # -- printing --------------------------------------------------------------------------
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses when printed (override it)."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [f"({key}): {_addindent(repr(m), 2)}" for key, m in self._modules.items()]
+        lines = extra_lines + child_lines
+        body = ""
+        if lines:
+            if len(extra_lines) == 1 and not child_lines:
+                body = extra_lines[0]
+            else:
+                body = "\n  " + "\n  ".join(lines) + "\n"
+        return f"{self._get_name()}({body})"

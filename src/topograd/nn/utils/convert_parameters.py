@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...tensor import Tensor, cat
+from ...ops import cat
+from ...tensor import Tensor
 from .clip_grad import _params
 
 
