@@ -153,7 +153,7 @@ def _restore_rng(path: str, state) -> None:
 # -- train ------------------------------------------------------------------------------------
 
 def _build(args, spec):
-    from topograd.io.keras_config import model_from_config
+    from topograd.keras.saving import model_from_config
 
     config = architecture(args.model, spec.input_shape, spec.n_classes)
     where = args.model if args.model.endswith(".json") else f"--model {args.model}"
@@ -170,7 +170,7 @@ def _build(args, spec):
 def _checkpointer(path: str, settings: dict):
     """A callback that saves the whole model (and where training stands) after each epoch."""
     import topograd
-    from topograd.io import save_model
+    from topograd.keras.saving import save_model
     from topograd.train import Callback
 
     class SaveEveryEpoch(Callback):
@@ -185,12 +185,12 @@ def _checkpointer(path: str, settings: dict):
 def cmd_train(args) -> int:
     """``topograd train``: build or resume a model, fit, report the test metrics."""
     import topograd
-    from topograd.io import load_model
+    from topograd.keras.saving import load_model
 
     if args.resume and not args.save:
         raise CLIError("--resume needs --save PATH (the checkpoint to continue from)")
     if args.save:
-        from topograd.io._paths import check_save_path
+        from topograd.io import check_save_path
 
         try:  # before any training: a name such as run.h5 would fail at the first save
             check_save_path(args.save)
@@ -268,7 +268,7 @@ def cmd_train(args) -> int:
 
 def _load(path: str):
     _existing_file(path)
-    from topograd.io import load_model
+    from topograd.keras.saving import load_model
 
     return load_model(path)
 

@@ -1,14 +1,24 @@
-"""Saving and loading, safely: safetensors files, JSON metadata, atomic writes, never pickle.
+"""File formats, safely: safetensors files, JSON metadata, atomic writes, never pickle.
 
-The PyTorch-style face is :func:`save` / :func:`load` (also ``topograd.save`` /
-``topograd.load``); :func:`load_weights` loads a file into a model after checking every
-name, shape and dtype. The Keras-style face (:func:`save_model`, :func:`load_model`) keeps
-the architecture and compile settings as JSON in the same file as the weights.
+``topograd.io`` owns the formats and imports no face; the faces build their files on it:
 
-Every write goes to a temporary file in the destination's folder and is renamed into
-place, so a crash during a save leaves the previous file intact. Every read checks the
-safetensors header against the file before the ``safetensors`` package parses it; errors
-name the file and the tensor.
+- :mod:`.tensorfile`: the safetensors format, read and written here, every header field
+  checked (with documented limits) before anything is read; errors name the file and the
+  tensor;
+- :mod:`.tree` and :mod:`.api`: nested objects as tensors plus a JSON skeleton,
+  :func:`save` / :func:`load` (also ``topograd.save`` / ``topograd.load``), and
+  :func:`save_tree` / :func:`load_tree`, which also record what kind of file it is (a
+  training checkpoint of :func:`topograd.train.save_checkpoint` is one);
+- :mod:`.weights`: a model's weights, checked name by name on load (:func:`load_weights`);
+- :mod:`.model`: whole-model files (weights, architecture and compile settings as JSON,
+  optimizer state). :func:`save_model` asks the model to save itself; :func:`load_model`
+  hands the file to the face registered for the format it records (the Keras face's
+  schema is :mod:`topograd.keras.saving`);
+- :mod:`._atomic`: every write goes to a temporary file in the destination's folder and is
+  renamed into place, so a crash during a save leaves the previous file intact, and a
+  failed save (full disk, read-only folder) raises an ``OSError`` naming the file;
+- :mod:`._paths`: the file naming rule (``.safetensors`` or no extension);
+- :mod:`.image`: digit images as MNIST-like arrays.
 
 >>> import os, tempfile, topograd
 >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
@@ -19,9 +29,26 @@ name the file and the tensor.
 """
 
 from ._atomic import atomic_write
-from .api import MismatchError, check_state_dict, decode, encode, load, save
+from ._paths import check_save_path
+from .api import (
+    MismatchError,
+    check_state_dict,
+    decode,
+    encode,
+    load,
+    load_tree,
+    save,
+    save_tree,
+)
 from .image import load_digit
-from .model import load_model, model_info, save_model
+from .model import (
+    load_model,
+    model_info,
+    read_model_file,
+    register_model_format,
+    save_model,
+    write_model_file,
+)
 from .tensorfile import FormatError, parse_header, read_header, read_tensors, write_tensors
 from .weights import (
     load_weights,
@@ -32,8 +59,9 @@ from .weights import (
 )
 
 __all__ = [
-    "FormatError", "MismatchError", "atomic_write", "check_state_dict", "decode", "encode",
-    "load", "load_digit", "load_model", "load_weights", "model_info", "model_weights",
-    "parse_header", "read_header", "read_state_dict", "read_tensors", "save", "save_model",
-    "save_weights", "set_model_weights", "write_tensors",
+    "FormatError", "MismatchError", "atomic_write", "check_save_path", "check_state_dict",
+    "decode", "encode", "load", "load_digit", "load_model", "load_tree", "load_weights",
+    "model_info", "model_weights", "parse_header", "read_header", "read_model_file",
+    "read_state_dict", "read_tensors", "register_model_format", "save", "save_model",
+    "save_tree", "save_weights", "set_model_weights", "write_model_file", "write_tensors",
 ]

@@ -1,4 +1,12 @@
-"""The PyTorch-style face: ``topograd.save(obj, path)`` / ``topograd.load(path)``."""
+"""Nested objects in one safetensors file: ``topograd.save(obj, path)`` / ``topograd.load(path)``.
+
+The arrays are the file's tensors and the rest of the object is a JSON skeleton in the
+header (:mod:`topograd.io.tree`). The faces build their own files on the same two calls
+(:func:`save_tree` / :func:`load_tree`), which add a format name to the header
+(``topograd.format``: ``"checkpoint"`` for :func:`topograd.train.save_checkpoint`), so a
+training checkpoint is read through the same header checks as ``topograd.load`` and
+:func:`topograd.load` reads any of them.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from .tree import flatten, unflatten
 
 TREE_KEY = "topograd.tree"
 VERSION_KEY = "topograd.version"
+FORMAT_KEY = "topograd.format"  # what kind of topograd file: "checkpoint", "keras-model"
 RESERVED_PREFIX = "topograd."
 
 
@@ -152,6 +161,85 @@ def load(path, as_numpy: bool = False, map_location=None, weights_only: bool = T
     del map_location, weights_only
     tensors, metadata = read_tensors(path)
     return decode(tensors, metadata, os.fspath(path), as_numpy)
+
+
+def save_tree(path, obj, *, format: str, header: dict | None = None,
+              what: str = "files") -> None:
+    """Save ``obj`` as :func:`save` does, recording what kind of file it is.
+
+    The building block of the faces' own files (training checkpoints, whole models): the
+    same file naming rule, the same encoding, the same atomic write as :func:`save`.
+
+    Args:
+        path: the destination (``.safetensors`` or no extension).
+        obj: what :func:`encode` accepts.
+        format: the kind of file, stored as ``topograd.format`` in the header.
+        header: more ``{str: str}`` for the header; keys may use the ``topograd.`` prefix.
+        what: what is saved, for the error about a refused file name.
+
+    Returns:
+        None.
+
+    Example:
+        >>> import os, tempfile
+        >>> p = os.path.join(tempfile.mkdtemp(), "c.safetensors")
+        >>> save_tree(p, {"step": 3}, format="demo")
+        >>> load_tree(p, format="demo")[0]
+        {'step': 3}
+    """
+    check_save_path(path, what)
+    if not isinstance(format, str) or not format:
+        raise TypeError(f"format must be a non-empty string, found {format!r}")
+    tensors, meta = encode(obj)
+    for k, v in (header or {}).items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            raise TypeError(f"header must map str to str, found {k!r}: {type(v).__name__}")
+        if k in (TREE_KEY, VERSION_KEY, FORMAT_KEY):
+            raise ValueError(f"header key {k!r} is written by save_tree itself")
+        meta[k] = v
+    meta[FORMAT_KEY] = format
+    write_tensors(path, tensors, meta)
+
+
+def load_tree(path, *, format: str | None = None, what: str | None = None,
+              as_numpy: bool = False) -> tuple:
+    """Load a file :func:`save_tree` wrote: the same checks, in the same order, as :func:`load`.
+
+    Args:
+        path: the file.
+        format: the kind of file expected (``topograd.format``); None accepts any.
+        what: how to call such a file in the error when it is of another kind
+            (default: ``"a topograd <format> file"``).
+        as_numpy: give ndarrays instead of topograd Tensors.
+
+    Returns:
+        ``(obj, metadata)``: the saved object and the header's metadata.
+
+    Raises:
+        FileNotFoundError: no such file.
+        FormatError: a damaged file (exactly as :func:`load` reports it), or a file of
+            another kind.
+
+    Example:
+        >>> import os, tempfile, topograd
+        >>> p = os.path.join(tempfile.mkdtemp(), "w.safetensors")
+        >>> topograd.save({"w": topograd.zeros(1)}, p)
+        >>> try:
+        ...     load_tree(p, format="checkpoint", what="a training checkpoint")
+        ... except FormatError as e:
+        ...     print(str(e).split(": ", 1)[1])
+        not a training checkpoint (its header records no topograd.format)
+    """
+    where = os.fspath(path)
+    tensors, metadata = read_tensors(path)
+    obj = decode(tensors, metadata, where, as_numpy)
+    found = metadata.get(FORMAT_KEY)
+    if format is not None and found != format:
+        what = what or f"a topograd {format} file"
+        recorded = (f"records {FORMAT_KEY} {found!r}" if found is not None
+                    else f"records no {FORMAT_KEY}")
+        raise FormatError(f"{where}: not {what} (its header {recorded})")
+    return obj, metadata
 
 
 def check_state_dict(expected: dict, found: dict, where: str = "<file>",

@@ -1,9 +1,11 @@
-"""Nested checkpoints (dicts, lists, numbers, strings, tensors) as tensors plus a JSON skeleton.
+"""Nested objects (dicts, lists, numbers, strings, tensors) as tensors plus a JSON skeleton.
 
 ``topograd.save({"model": sd, "optimizer": opt.state_dict(), "epoch": 3}, path)`` needs
 no pickle: each array goes into the safetensors file under its dotted path
 (``model.0.weight``, ``optimizer.state.0.exp_avg``) and everything else is JSON in the
-header, with the arrays referred to by name.
+header, with the arrays referred to by name. At most :data:`MAX_DEPTH` (64) levels of
+dicts, lists and tuples are saved or loaded; a deeper structure is refused with an error
+naming the file.
 
 >>> import numpy as np
 >>> tensors, skeleton = flatten({"w": np.ones(2, np.float32), "step": 3, "ids": (1, 2)})
@@ -22,7 +24,7 @@ import numpy as np
 
 # node tags in the skeleton: d dict, l list, t tuple, v JSON value, f non-finite float,
 # a array (returned as ndarray), T tensor (returned as topograd Tensor), s NumPy scalar
-_MAX_DEPTH = 64
+MAX_DEPTH = 64  # levels of dicts, lists and tuples, on saving and on loading
 
 
 def _is_tensor(x) -> bool:
@@ -35,13 +37,16 @@ def _key_part(k) -> str:
     return k if isinstance(k, str) else str(k)
 
 
-def flatten(obj, prefix: str = "") -> tuple[dict[str, np.ndarray], dict]:
+def flatten(obj, prefix: str = "",
+            into: dict | None = None) -> tuple[dict[str, np.ndarray], dict]:
     """Split a nested object into named arrays and a JSON-able skeleton.
 
     Args:
         obj: dicts (keys str, int, float, bool or None), lists, tuples, None, bools,
             numbers, strings, NumPy arrays and scalars, topograd Tensors.
         prefix: prepended to every array name.
+        into: add the arrays to this dict (names already there are not reused) instead of
+            a new one.
 
     Returns:
         ``(tensors, skeleton)``: ``{dotted.name: ndarray}`` and the skeleton that
@@ -55,7 +60,7 @@ def flatten(obj, prefix: str = "") -> tuple[dict[str, np.ndarray], dict]:
         >>> list(t)
         ['state.0.m']
     """
-    tensors: dict[str, np.ndarray] = {}
+    tensors: dict[str, np.ndarray] = {} if into is None else into
     skeleton = _flatten(obj, prefix, tensors, 0)
     return tensors, skeleton
 
@@ -71,8 +76,8 @@ def _unique(name: str, tensors: dict) -> str:
 
 
 def _flatten(obj, path: str, tensors: dict, depth: int):
-    if depth > _MAX_DEPTH:
-        raise ValueError(f"cannot save {path or 'the object'}: nested deeper than {_MAX_DEPTH}")
+    if depth > MAX_DEPTH:
+        raise ValueError(f"cannot save {path or 'the object'}: nested deeper than {MAX_DEPTH}")
     if _is_tensor(obj):
         key = _unique(path, tensors)
         tensors[key] = obj._data
@@ -146,7 +151,9 @@ def _bad(where: str, node) -> ValueError:
 
 
 def _unflatten(node, tensors, as_tensor, where, used, depth):
-    if depth > _MAX_DEPTH or not isinstance(node, dict) or len(node) != 1:
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where}: the structure is nested deeper than {MAX_DEPTH} levels")
+    if not isinstance(node, dict) or len(node) != 1:
         raise _bad(where, node)
     ((tag, val),) = node.items()
     if tag in ("T", "a", "s"):

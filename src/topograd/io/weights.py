@@ -1,4 +1,10 @@
-"""Weights files: a model's ``state_dict`` in safetensors, checked name by name on load."""
+"""Weights files: a model's ``state_dict`` in safetensors, checked name by name on load.
+
+A model whose files name its weights otherwise than its ``state_dict`` says so with a
+method: ``model._saved_weight_names()`` gives ``{name in the file: name in state_dict}``
+(a Keras-face model names them by layer position, ``"0.kernel"``, as Keras matches weights
+by layer order). Other models are saved under their ``state_dict`` names.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import numpy as np
 
 from ._paths import check_save_path
 from .api import MismatchError, check_state_dict, decode, encode
+from .model import CONFIG_KEY
 from .tensorfile import read_tensors, write_tensors
 
 
@@ -15,21 +22,17 @@ def _arrays(d: dict) -> dict:
     return {k: (v._data if hasattr(v, "_data") else np.asarray(v)) for k, v in d.items()}
 
 
-def _is_keras(model) -> bool:
-    return type(model).__module__.startswith("topograd.keras") and hasattr(model, "layers")
+def saved_weight_names(model) -> dict | None:
+    """``{name in a file: name in state_dict}`` when the model says its files name its
+    weights otherwise (``model._saved_weight_names()``), else None (the names are the same).
 
-
-def _keras_names(model) -> dict:
-    """Positional name (``"0.kernel"``) -> the model's own state_dict name (``"dense.kernel"``).
-
-    Keras matches weights by layer order, not by the auto-generated layer names (which
-    differ between two models built in one process), so the files use positions.
+    Example:
+        >>> from topograd import nn
+        >>> saved_weight_names(nn.Linear(2, 2)) is None
+        True
     """
-    names = {}
-    for i, layer in enumerate(model.layers):
-        for k in layer.state_dict():
-            names[f"{i}.{k}"] = f"{layer.name}.{k}"
-    return names
+    names = getattr(model, "_saved_weight_names", None)
+    return names() if callable(names) else None
 
 
 def model_weights(model) -> dict:
@@ -50,11 +53,10 @@ def model_weights(model) -> dict:
         >>> sorted(model_weights(nn.Linear(2, 2)))
         ['bias', 'weight']
     """
-    if _is_keras(model):
-        sd = _arrays(model.state_dict())
-        return {pos: sd[own] for pos, own in _keras_names(model).items()}
     if hasattr(model, "state_dict"):
-        return _arrays(model.state_dict())
+        sd = _arrays(model.state_dict())
+        names = saved_weight_names(model)
+        return sd if names is None else {name: sd[own] for name, own in names.items()}
     if hasattr(model, "get_weights"):
         return {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
     raise TypeError(f"cannot read the weights of {type(model).__name__}: it has neither "
@@ -89,8 +91,8 @@ def set_model_weights(model, weights: dict, where: str = "<file>", strict: bool 
     check_state_dict(model_weights(model), weights, where, strict)
     from topograd.tensor import Tensor
 
-    if _is_keras(model):
-        own = _keras_names(model)
+    own = saved_weight_names(model)
+    if own is not None:
         weights = {own[k]: v for k, v in weights.items() if k in own}
     if hasattr(model, "load_state_dict"):
         return model.load_state_dict({k: Tensor._from_array(v) for k, v in weights.items()},
@@ -149,7 +151,7 @@ def read_state_dict(path) -> dict:
     """
     tensors, metadata = read_tensors(path)
     obj = decode(tensors, metadata, os.fspath(path), as_numpy=True)
-    if metadata.get("topograd.format") == "keras-model" and isinstance(obj, dict):
+    if CONFIG_KEY in metadata and isinstance(obj, dict):
         obj = obj.get("weights")  # a whole-model file: its weights part
     if not isinstance(obj, dict) or not all(
             isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items()):

@@ -15,8 +15,9 @@ def _arr(t):
 
 
 def _face(obj) -> str:
-    mod = type(obj).__module__
-    return "keras" if mod.startswith("topograd.keras") else "nn"
+    # a layer says which face it belongs to (keras.layers.Layer._face = "keras"); anything
+    # else is taken as a PyTorch-style module
+    return getattr(type(obj), "_face", "nn")
 
 
 def _names(obj):

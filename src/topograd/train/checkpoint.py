@@ -1,10 +1,23 @@
-"""Checkpoints without pickle: safetensors for the arrays, JSON metadata for the rest.
+"""Training checkpoints: a thin layer over :mod:`topograd.io` (safetensors + JSON, no pickle).
 
-One file holds the model's ``state_dict`` (keys ``model.<name>``), the optimizer's
-``state_dict`` (its arrays under ``optimizer.<n>``, its structure and hyperparameters in the
-JSON), and any JSON-able extras (epoch, random state, callback state). Files are written to
-a temporary name in the same folder and then renamed (``os.replace``), so a process killed
-while saving leaves the previous checkpoint intact.
+A checkpoint is a file of io's nested format (:func:`topograd.io.save_tree`) whose header
+records ``topograd.format: "checkpoint"`` and whose object is::
+
+    {"model": {name: array}, "optimizer": optimizer.state_dict(), "extra": {...}}
+
+(each part only when saved). So a checkpoint gets io's file naming rule (``.safetensors``
+or no extension), io's atomic write (a temporary file renamed into place: a process
+killed while saving leaves the previous checkpoint intact, a failed save raises an
+``OSError`` naming the file) and, on reading, io's header checks in the same order as
+``topograd.load``: a damaged file gives the same :class:`~topograd.io.FormatError`,
+naming the file and the field, through :func:`load_checkpoint` as through
+``topograd.load``, which also reads a checkpoint (as the dict above). Every part's type
+is checked before it is used. Files written by earlier versions (a ``topograd.checkpoint``
+JSON header) are still read, with the same checks.
+
+The model's weights are named as in its ``state_dict``, or as the model says its files
+name them (``model._saved_weight_names()``: a Keras-face model names them by layer
+position, ``"0.kernel"``).
 
 :class:`~topograd.train.ModelCheckpoint` and :class:`~topograd.train.BackupAndRestore`
 (in :mod:`topograd.train.saving`) are the callbacks built on it.
@@ -23,35 +36,28 @@ import os
 
 import numpy as np
 
-__all__ = ["save_checkpoint", "load_checkpoint", "model_state", "load_model_state"]
+from topograd.io import FormatError, MismatchError, load_tree, save_tree
+from topograd.io.api import FORMAT_KEY
+from topograd.io.tree import MAX_DEPTH
+from topograd.io.weights import saved_weight_names
+from topograd.tensor import Tensor
 
-_META_KEY = "topograd.checkpoint"
-_FORMAT = 1
+__all__ = ["save_checkpoint", "load_checkpoint", "read_checkpoint", "restore_checkpoint",
+           "model_state", "load_model_state"]
 
-
-def _safetensors():
-    try:
-        import safetensors.numpy as st
-    except ImportError as err:  # pragma: no cover - safetensors is in the test extras
-        raise ImportError("checkpoints need safetensors: pip install 'topograd[io]'") from err
-    return st
+FORMAT = "checkpoint"  # what the files record as topograd.format
+_PARTS = ("model", "optimizer", "extra")
+_LEGACY_KEY = "topograd.checkpoint"  # the JSON header of files written before FORMAT
 
 
 def _named_tensors(model) -> dict:
-    """``{name: Tensor}`` of the model's weights (parameters and buffers), shared memory.
-
-    Keras-face models name weights by layer position (``"0.kernel"``), as Keras matches
-    weights by layer order (auto-generated layer names differ between two models built in
-    one process); other models use their ``state_dict`` names.
-    """
+    """``{name: Tensor}`` of the model's weights (parameters and buffers), shared memory."""
     if not hasattr(model, "state_dict"):
         raise TypeError(f"cannot read the weights of {type(model).__name__}: it has no "
                         "state_dict()")
-    layers = getattr(model, "layers", None)
-    if layers is not None and hasattr(model, "get_weights"):
-        return {f"{i}.{k}": v for i, layer in enumerate(layers)
-                for k, v in layer.state_dict(keep_vars=True).items()}
-    return dict(model.state_dict(keep_vars=True))
+    own = model.state_dict(keep_vars=True)
+    names = saved_weight_names(model)
+    return dict(own) if names is None else {name: own[k] for name, k in names.items()}
 
 
 def model_state(model) -> dict:
@@ -71,23 +77,7 @@ def model_state(model) -> dict:
     return {k: v._data for k, v in _named_tensors(model).items()}
 
 
-def load_model_state(model, state: dict) -> None:
-    """Copy arrays from ``state`` into the model's parameters and buffers, in place.
-
-    Args:
-        model: as for :func:`model_state`.
-        state: ``{name: array}`` with exactly the model's names and shapes.
-
-    Raises:
-        ValueError: a name is missing or extra, or a shape differs (all are listed).
-
-    >>> from topograd import nn
-    >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
-    >>> load_model_state(b, model_state(a))
-    >>> bool((a.weight == b.weight).all())
-    True
-    """
-    current = _named_tensors(model)
+def _check_fits(current: dict, state: dict, model, where: str | None) -> None:
     missing = sorted(set(current) - set(state))
     extra = sorted(set(state) - set(current))
     bad = [f"{k}: checkpoint {tuple(np.shape(state[k]))}, model {tuple(current[k].shape)}"
@@ -100,103 +90,170 @@ def load_model_state(model, state: dict) -> None:
             parts.append(f"unexpected {extra}")
         if bad:
             parts.append("shape mismatch: " + "; ".join(bad))
-        raise ValueError(f"the weights do not fit {type(model).__name__}: " + ", ".join(parts))
+        prefix = f"{where}: " if where else ""
+        raise MismatchError(f"{prefix}the weights do not fit {type(model).__name__}: "
+                            + ", ".join(parts))
+
+
+def load_model_state(model, state: dict) -> None:
+    """Copy arrays from ``state`` into the model's parameters and buffers, in place.
+
+    Args:
+        model: as for :func:`model_state`.
+        state: ``{name: array}`` with exactly the model's names and shapes.
+
+    Raises:
+        ValueError: a name is missing or extra, or a shape differs (all are listed);
+            nothing is copied then.
+
+    >>> from topograd import nn
+    >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
+    >>> load_model_state(b, model_state(a))
+    >>> bool((a.weight == b.weight).all())
+    True
+    """
+    current = _named_tensors(model)
+    _check_fits(current, state, model, None)
+    _copy_into(current, state)
+
+
+def _copy_into(current: dict, state: dict) -> None:
     for k, t in current.items():
         t._data[...] = state[k]
         t._bump_version()
 
 
-def _contiguous(a: np.ndarray) -> np.ndarray:
-    # np.ascontiguousarray would turn 0-d arrays (BatchNorm's num_batches_tracked) into 1-d
-    return a if a.flags.c_contiguous else a.copy(order="C")
-
-
-# -- JSON encoding of nested state (optimizer state_dicts) with the arrays kept aside ------
-def _encode(obj, arrays: dict, prefix: str):
-    if hasattr(obj, "_data") and isinstance(getattr(obj, "_data", None), np.ndarray):
-        key = f"{prefix}{len(arrays)}"
-        arrays[key] = _contiguous(obj._data)
-        return {"__tensor__": key}
-    if isinstance(obj, np.ndarray):
-        key = f"{prefix}{len(arrays)}"
-        arrays[key] = _contiguous(obj)
-        return {"__array__": key}
-    if isinstance(obj, np.generic):
-        key = f"{prefix}{len(arrays)}"
-        arrays[key] = np.asarray(obj)
-        return {"__scalar__": key}
-    if isinstance(obj, dict):
-        if all(isinstance(k, str) and not k.startswith("__") for k in obj):
-            return {k: _encode(v, arrays, prefix) for k, v in obj.items()}
-        return {"__dict__": [[_encode(k, arrays, prefix), _encode(v, arrays, prefix)]
-                             for k, v in obj.items()]}
-    if isinstance(obj, tuple):
-        return {"__tuple__": [_encode(v, arrays, prefix) for v in obj]}
-    if isinstance(obj, list):
-        return [_encode(v, arrays, prefix) for v in obj]
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    raise TypeError(f"cannot store a {type(obj).__name__} in a checkpoint (only arrays, "
-                    "tensors, numbers, strings, lists, tuples and dicts)")
-
-
-def _decode(obj, arrays: dict):
-    if isinstance(obj, list):
-        return [_decode(v, arrays) for v in obj]
-    if not isinstance(obj, dict):
-        return obj
-    if "__tensor__" in obj:
-        from topograd.tensor import Tensor
-
-        return Tensor._from_array(arrays[obj["__tensor__"]])
-    if "__array__" in obj:
-        return arrays[obj["__array__"]]
-    if "__scalar__" in obj:
-        return arrays[obj["__scalar__"]][()]
-    if "__tuple__" in obj:
-        return tuple(_decode(v, arrays) for v in obj["__tuple__"])
-    if "__dict__" in obj:
-        return {_decode(k, arrays): _decode(v, arrays) for k, v in obj["__dict__"]}
-    return {k: _decode(v, arrays) for k, v in obj.items()}
-
-
 def save_checkpoint(path, model=None, optimizer=None, extra: dict | None = None) -> None:
     """Write the model's weights, the optimizer's state and ``extra`` to one safetensors file.
 
-    The file is written next to ``path`` under a temporary name, then renamed over it.
+    The file is written next to ``path`` under a temporary name, then renamed over it
+    (:func:`topograd.io.atomic_write`); its folder is created if needed.
 
     Args:
-        path: the file to write (``.safetensors`` recommended).
+        path: the file to write: ``.safetensors``, or a name without an extension (any
+            other extension is refused with a ValueError, as for ``topograd.save``).
         model: an object with ``state_dict()``, or None.
         optimizer: an object with ``state_dict()`` (arrays, numbers, lists, dicts), or None.
-        extra: JSON-able values (epoch, random state, ...), returned by
-            :func:`load_checkpoint`.
+        extra: values to keep alongside (epoch, random state, ...): numbers, strings,
+            arrays and dicts/lists of them; returned by :func:`load_checkpoint`.
+
+    Raises:
+        ValueError: a refused file name.
+        TypeError: something in ``extra`` or the optimizer's state cannot be saved.
+        OSError: the file cannot be written (names the file; a previous one is intact).
 
     >>> import os, tempfile
     >>> save_checkpoint(os.path.join(tempfile.mkdtemp(), "a.safetensors"), extra={"k": 1})
     """
-    st = _safetensors()
-    path = os.fspath(path)
-    arrays = {}
-    meta = {"format": _FORMAT, "extra": extra or {}}
+    obj = {}
     if model is not None:
-        weights = model_state(model)
-        for k, v in weights.items():
-            arrays[f"model.{k}"] = _contiguous(v)
-        meta["model_keys"] = list(weights)
+        obj["model"] = model_state(model)
     if optimizer is not None:
-        meta["optimizer"] = _encode(optimizer.state_dict(), arrays, "optimizer.")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp-{os.getpid()}")
+        obj["optimizer"] = optimizer.state_dict()
+    obj["extra"] = {} if extra is None else extra
+    folder = os.path.dirname(os.path.abspath(os.fspath(path)))
     try:
-        st.save_file(arrays, tmp, metadata={_META_KEY: json.dumps(meta)})
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise OSError(e.errno, f"cannot save {os.fspath(path)}: cannot create its folder "
+                               f"{folder}: {e.strerror}") from e
+    save_tree(path, obj, format=FORMAT, what="checkpoints")
+
+
+def read_checkpoint(path) -> dict:
+    """Read a checkpoint, checked, without restoring anything.
+
+    The header is checked exactly as ``topograd.load`` checks it, then each part's type.
+
+    Args:
+        path: a file written by :func:`save_checkpoint`.
+
+    Returns:
+        ``{"model": {name: ndarray}, "optimizer": dict, "extra": dict}``, each key only
+        when the file holds that part (``"extra"`` always).
+
+    Raises:
+        FileNotFoundError: no such file.
+        FormatError: a damaged file or not a topograd checkpoint (names the file and the
+            field).
+
+    >>> import os, tempfile
+    >>> from topograd import nn
+    >>> path = os.path.join(tempfile.mkdtemp(), "c.safetensors")
+    >>> save_checkpoint(path, nn.Linear(2, 1), extra={"epoch": 0})
+    >>> sorted(read_checkpoint(path)), sorted(read_checkpoint(path)["model"])
+    (['extra', 'model'], ['bias', 'weight'])
+    """
+    where = os.fspath(path)
+    obj, metadata = load_tree(path)
+    found = metadata.get(FORMAT_KEY)
+    if _LEGACY_KEY in metadata and found is None:
+        obj = _legacy(where, metadata[_LEGACY_KEY], obj)
+    elif found != FORMAT:
+        why = f"it records {FORMAT_KEY} {found!r}" if found else f"no {FORMAT_KEY}"
+        raise FormatError(f"{where}: not a topograd checkpoint ({why}; write one with "
+                          f"topograd.train.save_checkpoint)")
+    if not isinstance(obj, dict) or not set(obj) <= set(_PARTS):
+        found = sorted(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__
+        raise FormatError(f"{where}: a checkpoint holds a dict of {', '.join(_PARTS)}, "
+                          f"found {found}")
+    out = {"extra": obj.get("extra", {})}
+    if not isinstance(out["extra"], dict):
+        raise FormatError(f"{where}: field 'extra' must be a dict, found "
+                          f"{type(out['extra']).__name__}")
+    if "model" in obj:
+        weights = obj["model"]
+        if not isinstance(weights, dict):
+            raise FormatError(f"{where}: field 'model' must map names to tensors, found "
+                              f"{type(weights).__name__}")
+        arrays = {}
+        for k, v in weights.items():
+            if not isinstance(k, str) or not isinstance(v, (np.ndarray, Tensor)):
+                raise FormatError(f"{where}: field 'model': {k!r} must name a tensor, found "
+                                  f"{type(v).__name__}")
+            arrays[k] = v._data if isinstance(v, Tensor) else v
+        out["model"] = arrays
+    if "optimizer" in obj:
+        if not isinstance(obj["optimizer"], dict):
+            raise FormatError(f"{where}: field 'optimizer' must be a state dict, found "
+                              f"{type(obj['optimizer']).__name__}")
+        out["optimizer"] = obj["optimizer"]
+    return out
+
+
+def restore_checkpoint(checkpoint: dict, model=None, optimizer=None,
+                       where: str = "<checkpoint>") -> None:
+    """Restore what :func:`read_checkpoint` gave into a model and an optimizer.
+
+    The weights are checked against the model first, then the optimizer's state is
+    loaded, then the weights are copied: a misfit leaves the model untouched.
+
+    Args:
+        checkpoint: :func:`read_checkpoint`'s result.
+        model: copy the saved weights into this model (in place), if given.
+        optimizer: ``load_state_dict`` the saved optimizer state into it, if given.
+        where: the file name for error messages.
+
+    Raises:
+        FormatError: the checkpoint lacks the part asked for.
+        MismatchError: the weights or the optimizer's state do not fit.
+    """
+    current = None
+    if model is not None:
+        if "model" not in checkpoint:
+            raise FormatError(f"{where}: holds no model weights")
+        current = _named_tensors(model)
+        _check_fits(current, checkpoint["model"], model, where)
+    if optimizer is not None:
+        if "optimizer" not in checkpoint:
+            raise FormatError(f"{where}: holds no optimizer state")
+        try:
+            optimizer.load_state_dict(checkpoint["optimizer"])
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError) as e:
+            raise MismatchError(f"{where}: the optimizer state does not fit "
+                                f"{type(optimizer).__name__} ({type(e).__name__}: {e})") from e
+    if current is not None:
+        _copy_into(current, checkpoint["model"])
 
 
 def load_checkpoint(path, model=None, optimizer=None) -> dict:
@@ -212,7 +269,9 @@ def load_checkpoint(path, model=None, optimizer=None) -> dict:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not a topograd checkpoint, or the weights do not fit the model.
+        FormatError: a damaged file (the same error ``topograd.load`` gives), not a
+            topograd checkpoint, or a part asked for is missing (a ValueError).
+        MismatchError: the weights or the optimizer's state do not fit (a ValueError).
 
     >>> import os, tempfile
     >>> from topograd import nn
@@ -222,23 +281,75 @@ def load_checkpoint(path, model=None, optimizer=None) -> dict:
     >>> load_checkpoint(path, b)["epoch"], bool((a.weight == b.weight).all())
     (4, True)
     """
-    st = _safetensors()
-    from safetensors import safe_open
+    checkpoint = read_checkpoint(path)
+    restore_checkpoint(checkpoint, model, optimizer, os.fspath(path))
+    return checkpoint["extra"]
 
-    path = os.fspath(path)
-    with safe_open(path, "np") as f:
-        header = (f.metadata() or {}).get(_META_KEY)
-    if header is None:
-        raise ValueError(f"{path} is not a topograd checkpoint (no {_META_KEY!r} metadata)")
-    meta = json.loads(header)
-    arrays = st.load_file(path)
-    if model is not None:
-        weights = {k[len("model."):]: v for k, v in arrays.items() if k.startswith("model.")}
-        if "model_keys" not in meta:
-            raise ValueError(f"{path} holds no model weights")
-        load_model_state(model, weights)
-    if optimizer is not None:
-        if "optimizer" not in meta:
-            raise ValueError(f"{path} holds no optimizer state")
-        optimizer.load_state_dict(_decode(meta["optimizer"], arrays))
-    return meta["extra"]
+
+# -- files written before checkpoints were io files -------------------------------------------
+# {"format": 1, "extra": {...}, "model_keys": [...], "optimizer": <encoded>} in the header
+# under "topograd.checkpoint"; arrays "model.<name>" and "optimizer.<n>"; the optimizer's
+# state encoded with {"__tensor__"|"__array__"|"__scalar__": name}, {"__tuple__": [...]},
+# {"__dict__": [[key, value], ...]}.
+
+def _legacy(where: str, text: str, tensors: dict) -> dict:
+    try:
+        meta = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise FormatError(f"{where}: metadata {_LEGACY_KEY!r} is not valid JSON ({e})") from None
+    if not isinstance(meta, dict):
+        raise FormatError(f"{where}: metadata {_LEGACY_KEY!r} must be a JSON object")
+    out = {"extra": meta.get("extra", {})}
+    if "model_keys" in meta:
+        keys = meta["model_keys"]
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise FormatError(f"{where}: field 'model_keys' must be a list of names")
+        missing = [k for k in keys if f"model.{k}" not in tensors]
+        if missing:
+            raise FormatError(f"{where}: tensor {'model.' + missing[0]!r} is missing from "
+                              f"the file")
+        out["model"] = {k: tensors[f"model.{k}"] for k in keys}
+    if "optimizer" in meta:
+        out["optimizer"] = _legacy_value(meta["optimizer"], tensors, where, 0)
+    return out
+
+
+def _legacy_value(obj, tensors: dict, where: str, depth: int):
+    if depth > MAX_DEPTH:
+        raise FormatError(f"{where}: field 'optimizer' is nested deeper than {MAX_DEPTH} "
+                          f"levels")
+    if isinstance(obj, list):
+        return [_legacy_value(v, tensors, where, depth + 1) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    for tag in ("__tensor__", "__array__", "__scalar__"):
+        if tag in obj:
+            name = obj[tag]
+            if not isinstance(name, str) or name not in tensors:
+                raise FormatError(f"{where}: field 'optimizer' names tensor {name!r}, which "
+                                  f"is not in the file")
+            t = tensors[name]
+            arr = t._data if isinstance(t, Tensor) else t
+            if tag == "__tensor__":
+                return Tensor._from_array(arr)
+            return arr if tag == "__array__" else arr[()]
+    if "__tuple__" in obj:
+        items = obj["__tuple__"]
+        if not isinstance(items, list):
+            raise FormatError(f"{where}: field 'optimizer': __tuple__ must hold a list")
+        return tuple(_legacy_value(v, tensors, where, depth + 1) for v in items)
+    if "__dict__" in obj:
+        pairs = obj["__dict__"]
+        if not isinstance(pairs, list) or not all(
+                isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise FormatError(f"{where}: field 'optimizer': __dict__ must hold [key, value] "
+                              f"pairs")
+        out = {}
+        for k, v in pairs:
+            key = _legacy_value(k, tensors, where, depth + 1)
+            if isinstance(key, (list, dict, np.ndarray, Tensor)):
+                raise FormatError(f"{where}: field 'optimizer': a dict key must be a number "
+                                  f"or a string, found {type(key).__name__}")
+            out[key] = _legacy_value(v, tensors, where, depth + 1)
+        return out
+    return {k: _legacy_value(v, tensors, where, depth + 1) for k, v in obj.items()}

@@ -1,5 +1,10 @@
 """Callbacks that save: ModelCheckpoint and BackupAndRestore (files from
-:mod:`topograd.train.checkpoint`: safetensors + JSON, atomic, no pickle).
+:mod:`topograd.train.checkpoint`, a thin layer over :mod:`topograd.io`: safetensors + JSON,
+atomic, no pickle).
+
+A model that can be saved whole says so with a method (``model._save_model``, which a
+Keras-face model has): ModelCheckpoint then lets it save itself (``model.save`` /
+``model.save_weights``); any other model is saved as a training checkpoint.
 
 >>> cb = ModelCheckpoint("ckpt-{epoch:02d}.safetensors")
 >>> cb.filepath.format(epoch=3)
@@ -13,8 +18,10 @@ import warnings
 
 import numpy as np
 
+from topograd.io import FormatError, check_save_path
+
 from .callbacks import Callback
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import read_checkpoint, restore_checkpoint, save_checkpoint
 from .monitor import _get_monitor, _improved, _monitor_op
 
 __all__ = ["ModelCheckpoint", "BackupAndRestore"]
@@ -53,6 +60,10 @@ class ModelCheckpoint(Callback):
                  initial_value_threshold: float | None = None) -> None:
         super().__init__()
         self.filepath = os.fspath(filepath)
+        # the name's fixed tail ("....safetensors" after the last {field}) must be one io
+        # writes: refuse "ckpt-{epoch}.h5" now, not after the first epoch
+        check_save_path("checkpoint" + self.filepath.rpartition("}")[2]
+                        if "}" in self.filepath else self.filepath, "checkpoints")
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -102,11 +113,13 @@ class ModelCheckpoint(Callback):
         elif self.verbose:
             print(f"\nEpoch {epoch + 1}: saving model to {path}")
         model = self.model
-        # a model that saves itself (the Keras face: model.save_weights / model.save) does,
-        # so the files load with its load_weights / load_model
-        own = getattr(model, "save_weights" if self.save_weights_only else "save", None)
-        if callable(own) and hasattr(model, "layers"):
-            own(path)
+        # a model that saves itself whole (it has _save_model: the Keras face) does, so the
+        # files load with its load_weights / load_model
+        if callable(getattr(model, "_save_model", None)):
+            if self.save_weights_only:
+                model.save_weights(path)
+            else:
+                model.save(path)
             return
         opt = None if self.save_weights_only else _optimizer_of(self)
         save_checkpoint(path, model, opt, extra={"epoch": epoch, "logs": _jsonable(logs)})
@@ -162,16 +175,26 @@ class BackupAndRestore(Callback):
             return
         from topograd.random import set_rng_state
 
-        extra = load_checkpoint(self.path, self.model, _optimizer_of(self))
-        set_rng_state(extra["rng"])
-        states = extra.get("callbacks", {})
+        # read and check everything before restoring anything
+        checkpoint = read_checkpoint(self.path)
+        epoch, rng, states = _backup_fields(self.path, checkpoint["extra"])
+        restore_checkpoint(checkpoint, self.model, _optimizer_of(self), self.path)
+        try:
+            set_rng_state(rng)
+        except (TypeError, ValueError, KeyError, OverflowError) as e:
+            raise FormatError(f"{self.path}: field 'extra.rng' is not a random generator "
+                              f"state ({type(e).__name__}: {e})") from None
         for key, cb in self._others():
             if key in states:
-                cb.load_state_dict(states[key])
+                try:
+                    cb.load_state_dict(states[key])
+                except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+                    raise FormatError(f"{self.path}: field 'extra.callbacks.{key}' does not "
+                                      f"fit the callback ({type(e).__name__}: {e})") from None
             else:
                 warnings.warn(f"BackupAndRestore: no saved state for callback {key}",
                               stacklevel=2)
-        self.trainer.initial_epoch = extra["epoch"] + 1
+        self.trainer.initial_epoch = epoch + 1
         self.trainer.restored_from = self.path
 
     def on_epoch_end(self, epoch, logs=None):
@@ -186,3 +209,19 @@ class BackupAndRestore(Callback):
             return
         if self.delete_checkpoint and os.path.exists(self.path):
             os.remove(self.path)
+
+
+def _backup_fields(path: str, extra: dict) -> tuple:
+    """``(epoch, rng state, callback states)`` of a backup's ``extra``, each type-checked."""
+    epoch = extra.get("epoch")
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise FormatError(f"{path}: field 'extra.epoch' must be a non-negative integer, "
+                          f"found {epoch!r}"[:300])
+    if "rng" not in extra:
+        raise FormatError(f"{path}: field 'extra.rng' (the random generator's state) is "
+                          f"missing")
+    states = extra.get("callbacks", {})
+    if not isinstance(states, dict):
+        raise FormatError(f"{path}: field 'extra.callbacks' must be a dict, found "
+                          f"{type(states).__name__}")
+    return epoch, extra["rng"], states

@@ -1,21 +1,49 @@
-"""Keras-face models as JSON: architecture and compile settings, and back, without code.
+"""Saving Keras-face models: the schema (get_config / from_config as JSON) and whole-model files.
 
-Layers, optimizers, losses and regularizers are rebuilt only from topograd's own classes,
-looked up by name in fixed registries; nothing named by a file is imported or executed.
-The built-in layers are described here from their attributes (so the Keras face may
-build its own ``get_config``/``from_config`` on these functions); another
-``topograd.keras`` layer class is asked for ``get_config()`` / ``from_config()``.
+The schema lives with the face: a model's architecture and compile settings become JSON
+here, and are rebuilt from it here, only from topograd's own classes looked up by name in
+fixed registries (nothing named by a file is imported or executed). The file itself is
+:mod:`topograd.io`'s whole-model format (safetensors + JSON header, atomic write, no
+pickle); this module records it as ``"keras-model"`` and registers :func:`load_model` as
+that format's reader, so ``topograd.io.load_model`` hands such files here.
 
+- :func:`save_model` / :func:`load_model` (also ``model.save`` and
+  ``keras.models.load_model``);
+- :func:`model_config` / :func:`model_from_config` and :func:`layer_config` /
+  :func:`layer_from_config`: the architecture (built-in layers are described from their
+  attributes; another ``topograd.keras`` layer class is asked for ``get_config()`` /
+  ``from_config()``);
+- :func:`compile_config` / :func:`compile_from_config`: optimizer, loss and metrics.
+
+>>> import os, tempfile, numpy as np
 >>> from topograd import keras
->>> m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu")])
->>> spec = model_config(m)
->>> [l["class_name"] for l in spec["config"]["layers"]]
-['InputLayer', 'Dense']
->>> model_from_config(spec).output_shape
-(None, 3)
+>>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+>>> model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+...               metrics=["accuracy"])
+>>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
+>>> save_model(model, path)
+>>> again = load_model(path)
+>>> x = np.ones((2, 4), np.float32)
+>>> bool(np.array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0)))
+True
 """
 
 from __future__ import annotations
+
+import os
+
+from topograd.io import FormatError
+from topograd.io.model import read_model_file, register_model_format, write_model_file
+from topograd.io.weights import model_weights, set_model_weights
+
+from . import activations, layers, losses, metrics, optimizers, regularizers
+from .models import Model, Sequential
+
+__all__ = ["FORMAT", "ConfigError", "compile_config", "compile_from_config", "layer_config",
+           "layer_from_config", "load_model", "model_config", "model_from_config",
+           "save_model"]
+
+FORMAT = "keras-model"  # what the files record as topograd.format
 
 _LAYER_FIELDS = {
     "Dense": ("units", "activation", "use_bias", "kernel_regularizer", "bias_regularizer"),
@@ -31,11 +59,12 @@ class ConfigError(ValueError):
     """A model's JSON description cannot be written or rebuilt."""
 
 
-def _keras():
-    from topograd import keras
+def _ours(cls) -> bool:
+    """A class of topograd's Keras face (the only classes a file may name)."""
+    return cls.__module__.startswith("topograd.keras")
 
-    return keras
 
+# -- the architecture -------------------------------------------------------------------------
 
 def _regularizer_config(reg):
     if reg is None:
@@ -49,11 +78,10 @@ def _regularizer_config(reg):
 def _regularizer_from(cfg, where: str):
     if cfg is None:
         return None
-    keras = _keras()
     if (not isinstance(cfg, dict) or cfg.get("class_name") not in ("L1", "L2", "L1L2")
             or not isinstance(cfg.get("config"), dict)):
         raise ConfigError(f"{where}: unknown regularizer {cfg!r}")
-    return getattr(keras.regularizers, cfg["class_name"])(**cfg["config"])
+    return getattr(regularizers, cfg["class_name"])(**cfg["config"])
 
 
 def layer_config(layer) -> dict:
@@ -74,7 +102,7 @@ def layer_config(layer) -> dict:
         {'class_name': 'Dropout', 'config': {'name': 'drop', 'trainable': True, 'rate': 0.25}}
     """
     cls = type(layer).__name__
-    ours = type(layer).__module__.startswith("topograd.keras")
+    ours = _ours(type(layer))
     get = getattr(layer, "get_config", None)
     if ours and cls not in _LAYER_FIELDS and callable(get):
         return {"class_name": cls, "config": get()}
@@ -85,7 +113,7 @@ def layer_config(layer) -> dict:
     for field in _LAYER_FIELDS[cls]:
         if field == "activation":
             value = layer.activation_name
-            if value not in _keras().activations.ACTIVATIONS:
+            if value not in activations.ACTIVATIONS:
                 raise ConfigError(f"layer {layer.name!r}: the custom activation {value!r} "
                                   f"cannot be described in JSON")
         elif field.endswith("_regularizer"):
@@ -110,24 +138,28 @@ def model_config(model) -> dict:
 
     Raises:
         ConfigError: a part of the model JSON cannot describe.
+
+    Example:
+        >>> from topograd import keras
+        >>> m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu")])
+        >>> [l["class_name"] for l in model_config(m)["config"]["layers"]]
+        ['InputLayer', 'Dense']
     """
-    if type(model).__name__ != "Sequential" or not hasattr(model, "layers"):
+    if not isinstance(model, Sequential):
         raise ConfigError(f"cannot describe a {type(model).__name__} in JSON (expected a "
                           f"keras Sequential model)")
-    layers = []
+    described = []
     shape = getattr(model, "declared_input_shape", None) or getattr(model, "build_shape", None)
     if shape is not None:
-        layers.append({"class_name": "InputLayer",
-                       "config": {"batch_shape": [None, *list(shape)[1:]]}})
-    layers += [layer_config(layer) for layer in model.layers]
-    return {"class_name": "Sequential", "config": {"name": model.name, "layers": layers}}
+        described.append({"class_name": "InputLayer",
+                          "config": {"batch_shape": [None, *list(shape)[1:]]}})
+    described += [layer_config(layer) for layer in model.layers]
+    return {"class_name": "Sequential", "config": {"name": model.name, "layers": described}}
 
 
 def _layer_class(name, where: str):
-    keras = _keras()
-    cls = getattr(keras.layers, name, None) if isinstance(name, str) else None
-    if (not isinstance(cls, type) or not issubclass(cls, keras.layers.Layer)
-            or not cls.__module__.startswith("topograd.keras")):
+    cls = getattr(layers, name, None) if isinstance(name, str) else None
+    if not isinstance(cls, type) or not issubclass(cls, layers.Layer) or not _ours(cls):
         raise ConfigError(f"{where}: unknown layer class {name!r}")
     return cls
 
@@ -171,20 +203,25 @@ def model_from_config(spec: dict, where: str = "<config>"):
 
     Raises:
         ConfigError: an unknown class name, or arguments a class refuses.
+
+    Example:
+        >>> from topograd import keras
+        >>> m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+        >>> model_from_config(model_config(m)).output_shape
+        (None, 3)
     """
-    keras = _keras()
     if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
         raise ConfigError(f"{where}: the architecture must be {{'class_name': ..., "
                           f"'config': {{...}}}}")
     name = spec.get("class_name")
-    cls = {"Sequential": keras.Sequential}.get(name) if isinstance(name, str) else None
+    cls = {"Sequential": Sequential}.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ConfigError(f"{where}: unknown model class {name!r} (expected Sequential)")
     cfg = spec["config"]
     layers_spec = cfg.get("layers")
     if not isinstance(layers_spec, list):
         raise ConfigError(f"{where}: the architecture has no list of layers")
-    layers = []
+    built = []
     for i, lay in enumerate(layers_spec):
         if isinstance(lay, dict) and lay.get("class_name") == "InputLayer":
             if i != 0:
@@ -195,12 +232,12 @@ def model_from_config(spec: dict, where: str = "<config>"):
                     or not all(isinstance(d, int) and d > 0 for d in shape[1:])):
                 raise ConfigError(f"{where}: InputLayer needs batch_shape [null, d1, ...], "
                                   f"found {shape!r}")
-            layers.append(keras.Input(shape=tuple(shape[1:])))
+            built.append(layers.Input(shape=tuple(shape[1:])))
         else:
-            layers.append(layer_from_config(lay, f"{where}: layer {i}"))
+            built.append(layer_from_config(lay, f"{where}: layer {i}"))
     model_name = cfg.get("name")
     try:
-        return keras.Sequential(layers, name=model_name if isinstance(model_name, str) else None)
+        return cls(built, name=model_name if isinstance(model_name, str) else None)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: cannot build the model: {e}") from None
 
@@ -223,30 +260,29 @@ def compile_config(model):
     opt, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     if opt is None or loss is None or not hasattr(opt, "get_config"):
         return None
-    keras = _keras()
-    if keras.losses.LOSSES.get(getattr(loss, "name", None)) is not type(loss):
+    if losses.LOSSES.get(getattr(loss, "name", None)) is not type(loss):
         return None
-    metrics = _metric_names(keras, getattr(model, "compiled_metrics", []))
-    weighted = _metric_names(keras, getattr(model, "compiled_weighted_metrics", []))
-    if metrics is None or weighted is None:
+    names = _metric_names(getattr(model, "compiled_metrics", []))
+    weighted = _metric_names(getattr(model, "compiled_weighted_metrics", []))
+    if names is None or weighted is None:
         return None
     loss_cfg = {"name": loss.name}
     if getattr(loss, "from_logits", False):
         loss_cfg["from_logits"] = True
     cfg = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
-           "loss": loss_cfg, "metrics": metrics}
+           "loss": loss_cfg, "metrics": names}
     if weighted:
         cfg["weighted_metrics"] = weighted
     return cfg
 
 
-def _metric_names(keras, metrics):
-    """The registry names that rebuild ``metrics``, or None when one has none."""
+def _metric_names(compiled):
+    """The registry names that rebuild ``compiled``, or None when one has none."""
     names = []
-    for m in metrics:
+    for m in compiled:
         for name in (m.name, m.name.removeprefix("weighted_")):  # the prefix compile adds
             try:
-                keras.metrics.get(name)
+                metrics.get(name)
             except (ValueError, TypeError):
                 continue
             names.append(name)
@@ -300,30 +336,120 @@ def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
         >>> type(m2.optimizer).__name__
         'Adam'
     """
-    keras = _keras()
     if not isinstance(cfg, dict):
         raise ConfigError(f"{where}: the compile settings must be a JSON object")
     opt_spec, loss_spec = cfg.get("optimizer"), cfg.get("loss")
     if not isinstance(opt_spec, dict) or not isinstance(opt_spec.get("config"), dict):
         raise ConfigError(f"{where}: compile settings without an optimizer")
-    cls = keras.optimizers.OPTIMIZERS.get(str(opt_spec.get("class_name", "")).lower())
+    cls = optimizers.OPTIMIZERS.get(str(opt_spec.get("class_name", "")).lower())
     if cls is None:
         raise ConfigError(f"{where}: unknown optimizer {opt_spec.get('class_name')!r}")
     opt_cfg = {k: v for k, v in opt_spec["config"].items() if v is not None}
     _check_optimizer_config(cls, opt_cfg, where)
     if (not isinstance(loss_spec, dict) or not isinstance(loss_spec.get("name"), str)
-            or loss_spec["name"] not in keras.losses.LOSSES):
+            or loss_spec["name"] not in losses.LOSSES):
         raise ConfigError(f"{where}: unknown loss {loss_spec!r}")
-    loss_cls = keras.losses.LOSSES[loss_spec["name"]]
-    metrics = cfg.get("metrics") or []
+    loss_cls = losses.LOSSES[loss_spec["name"]]
+    names = cfg.get("metrics") or []
     weighted = cfg.get("weighted_metrics") or []
-    for key, names in (("metrics", metrics), ("weighted_metrics", weighted)):
-        if not isinstance(names, list) or not all(isinstance(m, str) for m in names):
+    for key, value in (("metrics", names), ("weighted_metrics", weighted)):
+        if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
             raise ConfigError(f"{where}: {key} must be a list of names")
     try:
         optimizer = cls(**opt_cfg)
         loss = loss_cls(from_logits=True) if loss_spec.get("from_logits") else loss_cls()
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics,
+        model.compile(optimizer=optimizer, loss=loss, metrics=names,
                       weighted_metrics=weighted or None)
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: cannot compile the model as saved: {e}") from None
+
+
+# -- whole-model files --------------------------------------------------------------------------
+
+def save_model(model, filepath, *, include_optimizer: bool = True, extra=None) -> None:
+    """Save a Keras-face model (architecture, compile settings, weights, optimizer) atomically.
+
+    Args:
+        model: a ``keras.Sequential``.
+        filepath: the ``.safetensors`` file to write (a temporary file renamed into place);
+            a name without an extension is accepted too, any other extension (``.h5``,
+            ``.keras``, ...) is refused with a ValueError before anything is written.
+        include_optimizer: also store the optimizer's state, so training resumes exactly.
+        extra: JSON-able data (dicts, lists, numbers, strings) to keep alongside, returned
+            by :func:`topograd.io.model_info` (e.g. the epoch and the random state).
+
+    Returns:
+        None.
+
+    Raises:
+        TypeError: not a Keras-face model, or a part of it JSON cannot describe.
+        OSError: the file cannot be written (names the file; a previous file is intact).
+
+    Example:
+        >>> import os, tempfile
+        >>> from topograd import keras, io
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+        >>> save_model(model, path, extra={"epoch": 1})
+        >>> io.model_info(path)["extra"]
+        {'epoch': 1}
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"save_model needs a Keras-face model, found {type(model).__name__}; "
+                        f"for an nn.Module use topograd.save(model.state_dict(), path)")
+    try:
+        config = model_config(model)
+    except ConfigError as e:
+        raise TypeError(f"cannot save the model: {e}") from None
+    opt = getattr(model, "optimizer", None)
+    state = opt.state_dict() if include_optimizer and opt is not None and hasattr(
+        opt, "state_dict") else None
+    write_model_file(filepath, format=FORMAT, config=config, weights=model_weights(model),
+                     compile_config=compile_config(model), optimizer_state=state, extra=extra)
+
+
+def load_model(filepath, compile: bool = True):
+    """Rebuild a model saved by :func:`save_model`: architecture, weights, compile, optimizer.
+
+    No code is needed from the user and none is taken from the file: layer and model
+    classes are looked up by name among topograd's own.
+
+    Args:
+        filepath: the file.
+        compile: compile the model as it was (and restore the optimizer's state).
+
+    Returns:
+        The model, ready for ``predict``/``evaluate`` (and ``fit`` when compiled).
+
+    Raises:
+        FileNotFoundError: no such file.
+        FormatError: a damaged file, or one whose architecture cannot be rebuilt.
+        MismatchError: the weights do not fit the architecture (names the tensor).
+
+    Example:
+        >>> import os, tempfile
+        >>> from topograd import keras
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.safetensors")
+        >>> save_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), path)
+        >>> load_model(path).output_shape
+        (None, 2)
+    """
+    where = os.fspath(filepath)
+    parts = read_model_file(filepath, format=FORMAT)
+    try:
+        model = model_from_config(parts["config"], where)
+    except ConfigError as e:
+        raise FormatError(str(e)) from None
+    set_model_weights(model, parts["weights"], where)
+    if compile and parts["compile_config"] is not None:
+        try:
+            compile_from_config(model, parts["compile_config"], where)
+        except ConfigError as e:
+            raise FormatError(str(e)) from None
+        state, opt = parts["optimizer"], getattr(model, "optimizer", None)
+        if state is not None and opt is not None and hasattr(opt, "load_state_dict"):
+            opt.load_state_dict(state)
+    return model
+
+
+register_model_format(FORMAT, load_model)
