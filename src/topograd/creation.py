@@ -1,4 +1,5 @@
-"""Making tensors: from data, filled, ranges, identity, random (from the seeded generator).
+"""Making tensors: from data, filled, ranges, identity, and random (drawn from the
+generator :func:`topograd.manual_seed` seeds, see :mod:`topograd.random`).
 
 >>> import topograd
 >>> topograd.zeros(2, 3).shape
@@ -14,20 +15,9 @@ import builtins
 import numpy as np
 
 from ._device import check_device as _check_device
-from .tensor import Tensor, _array_from, _as_dtype
-
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-float16 = np.dtype(np.float16)
-int64 = np.dtype(np.int64)
-int32 = np.dtype(np.int32)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-bool_ = np.dtype(np.bool_)
-float = float32  # noqa: A001 - PyTorch's alias
-double = float64
-long = int64
-half = float16
+from .dtypes import as_array, as_dtype, float32, int64
+from .random import default_generator
+from .tensor import Tensor
 
 
 def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -51,7 +41,7 @@ def _size(size) -> tuple:
 
 
 def _dt(dtype, default=float32) -> np.dtype:
-    return default if dtype is None else _as_dtype(dtype)
+    return default if dtype is None else as_dtype(dtype)
 
 
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
@@ -75,7 +65,7 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     tensor([[1., 2.]], dtype=float64, requires_grad=True)
     """
     _check_device(device, "tensor", False)
-    arr = _array_from(data, dtype)
+    arr = as_array(data, dtype)
     if isinstance(data, (np.ndarray, Tensor)) or arr is data:
         arr = arr.copy()
     return _finish(arr, requires_grad)
@@ -100,7 +90,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     [7.0, 0.0]
     """
     _check_device(device, "as_tensor", False)
-    return Tensor._from_array(_array_from(data, dtype))
+    return Tensor._from_array(as_array(data, dtype))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -201,8 +191,8 @@ def full(size, fill_value, dtype=None, requires_grad: bool = False, device=None)
     """
     _check_device(device, "full")
     if dtype is None:
-        dtype = _array_from(fill_value).dtype
-    return _finish(np.full(_size((size,)), fill_value, dtype=_as_dtype(dtype)), requires_grad)
+        dtype = as_array(fill_value).dtype
+    return _finish(np.full(_size((size,)), fill_value, dtype=as_dtype(dtype)), requires_grad)
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
@@ -391,12 +381,149 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False,
     return _finish(np.eye(n, m, dtype=_dt(dtype)), requires_grad)
 
 
-# the random functions use the helpers above, hence the import at the end
-from ._creation_random import (  # noqa: E402, F401
-    rand,
-    rand_like,
-    randint,
-    randn,
-    randn_like,
-    randperm,
-)
+# -- random ---------------------------------------------------------------------------
+
+
+def rand(*size, dtype=None, requires_grad: bool = False, generator=None,
+         device=None) -> Tensor:
+    """Uniform draws from [0, 1), from the generator :func:`manual_seed` seeds.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+        generator: a ``numpy.random.Generator`` to draw from instead.
+        device: ``None`` (the default device) or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(0)
+    >>> bool(((topograd.rand(100) >= 0) & (topograd.rand(100) < 1)).all())
+    True
+    """
+    _check_device(device, "rand")
+    g = generator or default_generator()
+    return _finish(g.random(_size(size)).astype(_dt(dtype)), requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False, generator=None,
+          device=None) -> Tensor:
+    """Standard normal draws, from the generator :func:`manual_seed` seeds.
+
+    Args:
+        *size: the shape, as ints or one tuple/list.
+        dtype: default float32.
+        requires_grad: whether the result records operations for ``backward``.
+        generator: a ``numpy.random.Generator`` to draw from instead.
+        device: ``None`` (the default device) or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(0)
+    >>> topograd.randn(2, 3).shape
+    topograd.Size([2, 3])
+    """
+    _check_device(device, "randn")
+    g = generator or default_generator()
+    return _finish(g.standard_normal(_size(size)).astype(_dt(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, generator=None, device=None) -> Tensor:
+    """Integers drawn uniformly from [low, high).
+
+    Called as ``randint(high, size)`` or ``randint(low, high, size)``, as in PyTorch.
+
+    Args:
+        low: the lowest value, or ``high`` in the two-argument form.
+        high: one past the highest value, or the size in the two-argument form.
+        size: the shape (a tuple).
+        dtype: default int64.
+        generator: a ``numpy.random.Generator`` to draw from instead of the global one.
+        device: ``None`` (the default device) or ``"cpu"``.
+
+    Returns:
+        A new integer Tensor.
+
+    >>> import topograd
+    >>> _ = topograd.manual_seed(0)
+    >>> topograd.randint(8, (4,)).shape
+    topograd.Size([4])
+    """
+    _check_device(device, "randint")
+    if size is None:
+        if high is None or not isinstance(high, (tuple, list)):
+            raise TypeError("randint expected a size tuple: randint(high, size) or "
+                            "randint(low, high, size)")
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                           f">= to={high}")
+    g = generator or default_generator()
+    return _finish(g.integers(low, high, size=_size((size,))).astype(_dt(dtype, int64)), False)
+
+
+def rand_like(t: Tensor, dtype=None, device=None) -> Tensor:
+    """Uniform draws from [0, 1) with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.rand_like(topograd.zeros(2, dtype=topograd.float64)).dtype
+    dtype('float64')
+    """
+    if device is not None:
+        _check_device(device, "rand_like")
+    return rand(*t.shape, dtype=_dt(dtype, t.dtype), device="cpu")
+
+
+def randn_like(t: Tensor, dtype=None, device=None) -> Tensor:
+    """Standard normal draws with ``t``'s shape and dtype.
+
+    Args:
+        t: the tensor whose shape (and dtype) to copy.
+        dtype: optional dtype instead of ``t``'s.
+        device: ``None`` (``t``'s device, the CPU) or ``"cpu"``.
+
+    Returns:
+        A new leaf Tensor.
+
+    >>> import topograd
+    >>> topograd.randn_like(topograd.zeros(3)).shape
+    topograd.Size([3])
+    """
+    if device is not None:
+        _check_device(device, "randn_like")
+    return randn(*t.shape, dtype=_dt(dtype, t.dtype), device="cpu")
+
+
+def randperm(n: int, dtype=None, generator=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1.
+
+    Args:
+        n: how many integers.
+        dtype: default int64.
+        generator: a ``numpy.random.Generator`` to draw from instead of the global one.
+        device: ``None`` (the default device) or ``"cpu"``.
+
+    Returns:
+        A 1-D integer Tensor.
+
+    >>> import topograd
+    >>> sorted(topograd.randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
+    _check_device(device, "randperm")
+    g = generator or default_generator()
+    return _finish(g.permutation(n).astype(_dt(dtype, int64)), False)

@@ -9,7 +9,7 @@ import pytest
 
 import topograd
 import topograd.nn.functional as F
-from topograd.primitives.elementwise import Primitive
+from topograd.primitives import Primitive
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

@@ -1,7 +1,8 @@
 """Reverse-mode automatic differentiation: Function, the engine, grad, gradcheck.
 
-The names below load on first use, so that ``topograd.tensor`` (which the engine needs)
-can import the grad-mode switches from here without a cycle.
+``function`` is the node and ``apply``; ``engine`` the backward walk; ``graph`` its
+order; ``hooks`` tensor hooks and ``retain_grad``; ``grad_mode`` the recording switch;
+``inplace`` views and in-place updates; ``gradcheck`` numerical checks.
 
 >>> import topograd
 >>> x = topograd.tensor(2.0, requires_grad=True)
@@ -9,44 +10,17 @@ can import the grad-mode switches from here without a cycle.
 4.0
 """
 
-import sys
-import types
-
+# The core loop: the tensor is built on autograd and the primitives, and autograd's nodes
+# make tensors. Its modules import each other as modules and read names at call time;
+# loading topograd.tensor first gives the one order in which the loop initialises.
+from .. import tensor as _tensor  # noqa: F401
+from .engine import backward, grad
+from .function import Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .graph import topological_order
 
-_LAZY = {
-    "Function": "function",
-    "backward": "engine",
-    "grad": "engine",
-    "topological_order": "engine",
-    "GradcheckError": "gradcheck",
-    "gradcheck": "gradcheck",
-    "gradgradcheck": "gradcheck",
-}
-
-__all__ = ["enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled", *_LAZY]
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
-
-        module = importlib.import_module(f".{_LAZY[name]}", __name__)
-        value = getattr(module, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'topograd.autograd' has no attribute {name!r}")
-
-
-class _Package(types.ModuleType):
-    """Keeps ``topograd.autograd.gradcheck`` the function (as in PyTorch): when the import
-    system binds the submodule of the same name, the function is bound instead (the
-    module stays reachable through ``sys.modules``)."""
-
-    def __setattr__(self, name, value):
-        if name in _LAZY and isinstance(value, types.ModuleType) and hasattr(value, name):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+__all__ = [
+    "Function", "GradcheckError", "backward", "enable_grad", "grad", "gradcheck",
+    "gradgradcheck", "is_grad_enabled", "no_grad", "set_grad_enabled", "topological_order",
+]

@@ -1,13 +1,17 @@
-"""The backward pass: reverse topological order, gradient accumulation, un-broadcasting.
+"""The backward pass: the walk, calling each node's backward rule, un-broadcasting.
 
 The walk is iterative (an explicit stack, no recursion), so a chain of 100,000
 operations differentiates as easily as a chain of ten. Gradients arriving at a value
 from several uses are summed; a gradient whose shape was broadcast in the forward pass
-is summed back to its input's shape here, in one place, for every operation.
+is summed back to its input's shape here (:func:`unbroadcast`), in one place, for every
+operation.
 
-Beside this module: the order of the walk (``toposort``, ``topological_order``) is in
-``graph``, calling one node's backward rule in ``node_call``, and running tensor hooks
-and ``retain_grad`` in ``backward_hooks``; their public names import from here too.
+Before a node's backward runs, :func:`check_versions` refuses a value modified in place
+after the node kept it; :func:`call_backward` then runs the rule, with ``create_graph`` on
+Tensors connected to the graph: the inputs and outputs the node kept (by index, see
+:mod:`topograd.autograd.function`) become those tensors. The order of the walk is
+:mod:`topograd.autograd.graph`; running tensor hooks and ``retain_grad`` is
+:mod:`topograd.autograd.hooks`.
 
 >>> import topograd
 >>> x = topograd.tensor([1.0, 2.0], requires_grad=True)
@@ -20,26 +24,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
+from .. import tensor as _tensor  # the core loop: Tensor is read at call time
 from . import hooks as _hooks
-from .backward_hooks import (
-    _active_nodes,
-    _leaf_grad,
-    _node_hooks,
-    retain_grad,  # noqa: F401 - Tensor.retain_grad imports it from here
-)
-from .function import _FREED, _FREED_MESSAGE
-from .graph import (
-    Step,  # noqa: F401 - re-exported (graph.py)
-    TopologicalOrder,  # noqa: F401 - re-exported (graph.py)
-    topological_order,  # noqa: F401 - autograd.topological_order loads it from here
-    toposort,
-)
-from .node_call import _call_backward, _check_versions
+from .function import FREED, FREED_MESSAGE, Function
+from .grad_mode import STATE
+from .graph import toposort
 
 
 def unbroadcast(g, shape):
-    """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``."""
+    """Sum ``g`` over the axes that broadcasting added or stretched, to get ``shape``.
+
+    >>> unbroadcast(np.ones((4, 2, 3)), (2, 1)).tolist()
+    [[12.0], [12.0]]
+    """
     gshape = g.shape
     if gshape == shape:
         return g
@@ -56,6 +53,113 @@ def unbroadcast(g, shape):
         except ValueError:
             pass  # a backward returned a wrong shape: the caller names it
     return g
+
+
+# -- calling one node's backward ---------------------------------------------------------
+
+
+def check_versions(node: Function) -> None:
+    """Refuse to run ``node``'s backward when a value it kept was modified in place."""
+    if node._out_dirty:
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the output of {node.name} was modified after {node.name} "
+            "saved it for backward. Use an out-of-place operation (y = y + 1, not y += 1)."
+        )
+    v = node._versions
+    if v is None:
+        return
+    for k in range(0, len(v), 3):
+        t, version = v[k + 1], v[k + 2]
+        if t._vc != version:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified "
+                f"by an inplace operation: [tensor of shape {tuple(t.shape)}], an input of "
+                f"{node.name}, is at version {t._vc}; expected version {version} instead. "
+                "Use an out-of-place operation on values that backward still needs."
+            )
+
+
+def _node_output(node: Function, value, i: int):
+    """``value``, output ``i`` of ``node``, as a tensor made by ``node`` (for ``create_graph``)."""
+    t = _tensor.Tensor._from_array(getattr(value, "_data", value))
+    t._ctx, t._out_idx, t.requires_grad = node, i, True
+    return t
+
+
+def _graph_values(node: Function) -> tuple:
+    """What ``node`` kept, as Tensors connected to the graph, for ``create_graph``:
+    ``(saved, saved_inputs, saved_outputs)``.
+
+    A kept input becomes that input tensor; a kept output becomes a tensor made by
+    ``node`` itself, so the derivative of a rule that uses the output (exp, tanh,
+    sigmoid, a custom Function saving its result) sees the output's dependence on the
+    inputs. Other values (a primitive's intermediates) are constants.
+    """
+    ins = node.saved_inputs
+    v = node._versions
+    if ins and v:
+        ins = list(ins)
+        for k in range(0, len(v), 3):
+            if v[k] < len(ins) and ins[v[k]] is not None:
+                ins[v[k]] = v[k + 1]
+        ins = tuple(ins)
+    outs = node.saved_outputs
+    if outs:
+        outs = tuple(None if o is None else _node_output(node, o, i) for i, o in enumerate(outs))
+    saved = node.saved
+    pairs = node._saved_out  # a user Function's saved outputs
+    if pairs:
+        saved = list(saved)
+        for k in range(0, len(pairs), 2):
+            saved[pairs[k]] = _node_output(node, saved[pairs[k]], pairs[k + 1])
+        saved = tuple(saved)
+    return saved, ins, outs
+
+
+def call_backward(node: Function, grads: list, create_graph: bool) -> tuple:
+    """Run ``node``'s backward rule on ``grads``; one gradient (or None) per input.
+
+    Primitives get arrays, user Functions Tensors; with ``create_graph`` both get
+    Tensors and what the node kept as graph tensors (grad mode on, so the rule records).
+    """
+    if node._array_api and not create_graph:
+        result = type(node).backward(node, *grads)
+    else:
+        Tensor = _tensor.Tensor
+        prev = STATE.enabled
+        STATE.enabled = create_graph
+        kept = node.saved, node.saved_inputs, node.saved_outputs
+        if create_graph:
+            node.saved, node.saved_inputs, node.saved_outputs = _graph_values(node)
+        try:
+            tgrads = grads if create_graph else [Tensor._from_array(g) for g in grads]
+            result = type(node).backward(node, *tgrads)
+        finally:
+            node.saved, node.saved_inputs, node.saved_outputs = kept
+            STATE.enabled = prev
+        if not node._array_api:
+            if not isinstance(result, tuple):
+                result = (result,)
+            if not create_graph:
+                result = tuple(r._data if isinstance(r, Tensor) else r for r in result)
+    if not isinstance(result, tuple):
+        result = (result,)
+    n = len(node.next_edges)
+    if len(result) != n:
+        if len(result) > n and all(r is None for r in result[n:]):
+            result = result[:n]
+        elif len(result) < n and all(e is None for e in node.next_edges[len(result):]):
+            result = result + (None,) * (n - len(result))
+        else:
+            raise RuntimeError(
+                f"function {node.name}Backward returned an incorrect number of gradients "
+                f"(expected {n}, got {len(result)})"
+            )
+    return result
+
+
+# -- the walk ----------------------------------------------------------------------------
 
 
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inputs=None,
@@ -83,6 +187,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, inpu
 
 
 def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, allow_unused):
+    Tensor = _tensor.Tensor
     buffers: dict = {}
     leaf_grads: dict = {}
     root_nodes = []
@@ -105,27 +210,27 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, allow_u
             capture.setdefault(key, []).append(k)
 
     order = toposort(root_nodes)
-    active = None  # with inputs: the nodes PyTorch's engine would run (see _active_nodes)
+    active = None  # with inputs: the nodes PyTorch's engine would run (see hooks.active_nodes)
     unhooked = {}  # with inputs: node -> its gradients before its hooks ran
     for node in order:
         grads = buffers.pop(node, None)
         if grads is None:
             continue
-        if node.saved is _FREED:
-            raise RuntimeError(_FREED_MESSAGE)
+        if node.saved is FREED:
+            raise RuntimeError(FREED_MESSAGE)
         if node._versions is not None or node._out_dirty:
-            _check_versions(node)
+            check_versions(node)
         if node._hooks is not None:  # hooks or retain_grad on a tensor this node made
             if capture is None:
-                _node_hooks(node, grads, create_graph)
+                _hooks.node_hooks(node, grads, create_graph)
             else:
                 if active is None:
-                    active = _active_nodes(order, capture)
+                    active = _hooks.active_nodes(order, capture)
                 leads_on = active.get(node)
                 if leads_on is not None:
                     if leads_on:  # PyTorch captures before the hooks of a node it runs
                         unhooked[node] = list(grads)
-                    _node_hooks(node, grads, create_graph)
+                    _hooks.node_hooks(node, grads, create_graph)
         for i, g in enumerate(grads):
             if g is None:
                 grads[i] = _zeros(node.out_shapes[i], create_graph)
@@ -137,7 +242,7 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, allow_u
             for i, g in enumerate(grads_out):
                 for k in capture.get((node, i), ()):
                     captured[k] = g
-        in_grads = _call_backward(node, grads, create_graph)
+        in_grads = call_backward(node, grads, create_graph)
         shapes = node.in_shapes
         for k, obj in enumerate(node.next_edges):
             if obj is None:
@@ -171,14 +276,19 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs, allow_u
                 if slot is None:
                     slot = buffers[obj] = [None] * len(obj.out_shapes)
                 slot[idx] = g if slot[idx] is None else _add(slot[idx], g)
-        if not retain_graph and node.saved:
-            node.saved = _FREED
+        if not retain_graph:  # free what the node kept (saved marks it freed)
+            if node.saved_inputs:
+                node.saved_inputs = node.saved = FREED
+            if node.saved_outputs:
+                node.saved_outputs = node.saved = FREED
+            elif node.saved:
+                node.saved = FREED
 
     if capture is not None:
         for t, g in leaf_grads.items():
             ks = capture.get((t, -1))
             if ks:
-                g = _leaf_grad(t, g, create_graph)
+                g = _hooks.leaf_grad(t, g, create_graph)
                 for k in ks:
                     captured[k] = g
         for k, g in enumerate(captured):
@@ -206,7 +316,7 @@ def _add(a, b):
 
 def _zeros(shape, create_graph):
     z = np.zeros(shape, dtype=np.float32)
-    return Tensor._from_array(z) if create_graph else z
+    return _tensor.Tensor._from_array(z) if create_graph else z
 
 
 def _owned(g, seen: set):
@@ -218,15 +328,16 @@ def _owned(g, seen: set):
 
 
 def _accumulate_leaves(leaf_grads: dict, root_grads, create_graph: bool) -> None:
+    Tensor = _tensor.Tensor
     seen = {id(g) for g in root_grads if not isinstance(g, Tensor)}
     hooked = _hooks.leaf_hooks_used
     for leaf, g in leaf_grads.items():
         if create_graph:
-            g = _leaf_grad(leaf, g, True)
+            g = _hooks.leaf_grad(leaf, g, True)
             leaf.grad = g if leaf.grad is None else leaf.grad + g
             continue
         if hooked:
-            g = _leaf_grad(leaf, g, False)
+            g = _hooks.leaf_grad(leaf, g, False)
         elif g.dtype != leaf._data.dtype:
             g = g.astype(leaf._data.dtype)
         if leaf.grad is None:
@@ -237,7 +348,7 @@ def _accumulate_leaves(leaf_grads: dict, root_grads, create_graph: bool) -> None
             leaf.grad._data += g
 
 
-def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=False,
+def backward(tensor, gradient=None, retain_graph=None, create_graph=False,
              inputs=None) -> None:
     """Accumulate d(tensor)/d(leaf) into every leaf's ``.grad`` (``Tensor.backward``).
 
@@ -255,6 +366,7 @@ def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=Fals
     >>> x.grad
     tensor([2., 4.], dtype=float32)
     """
+    Tensor = _tensor.Tensor
     if not tensor.requires_grad:
         raise RuntimeError(
             "element 0 of tensors does not require grad and does not have a grad_fn: "
@@ -278,7 +390,7 @@ def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=Fals
         inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
         for t in inputs:
             if t._ctx is not None:
-                retain_grad(t)  # as PyTorch: a computed input gets .grad by retain_grad
+                _hooks.retain_grad(t)  # as PyTorch: a computed input gets .grad by retain_grad
         grads = run_backward([tensor], [gradient], retain_graph, create_graph, inputs,
                              allow_unused=True)
         done = set()
@@ -296,8 +408,8 @@ def backward(tensor: Tensor, gradient=None, retain_graph=None, create_graph=Fals
     run_backward([tensor], [gradient], retain_graph, create_graph)
 
 
-def _as_grad_array(g, like: Tensor, what: str) -> np.ndarray:
-    arr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=like._data.dtype)
+def _as_grad_array(g, like, what: str) -> np.ndarray:
+    arr = g._data if isinstance(g, _tensor.Tensor) else np.asarray(g, dtype=like._data.dtype)
     if arr.shape != like._data.shape:
         raise RuntimeError(
             f"{what}: mismatch in shape: grad_output has a shape of {tuple(arr.shape)} "
@@ -328,6 +440,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     >>> g.item(), topograd.autograd.grad(g, x)[0].item()
     (27.0, 18.0)
     """
+    Tensor = _tensor.Tensor
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)

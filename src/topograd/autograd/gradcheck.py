@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor
+from .. import tensor as _tensor  # the core loop: Tensor is read at call time
 from .engine import grad as _grad
 
 
@@ -24,11 +24,13 @@ class GradcheckError(RuntimeError):
 
 
 def _as_inputs(inputs):
+    Tensor = _tensor.Tensor
     return (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
 
 
 def numerical_grad(fn, inputs, k: int, eps: float = 1e-6, grad_output=None) -> np.ndarray:
     """Central-difference gradient of sum(fn(*inputs) * grad_output) w.r.t. inputs[k]."""
+    Tensor = _tensor.Tensor
     x = inputs[k]
     flat = x._data.reshape(-1)  # a view: we perturb in place and restore
     out = np.zeros(flat.shape, dtype=np.float64)
@@ -81,6 +83,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     >>> topograd.autograd.gradcheck(lambda t: t.exp() * t, (x,))
     True
     """
+    Tensor = _tensor.Tensor
     inputs = _as_inputs(inputs)
     for k, t in enumerate(inputs):
         if isinstance(t, Tensor) and t.requires_grad and t.dtype != np.float64:
@@ -145,6 +148,7 @@ def gradgradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float
     >>> topograd.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))
     True
     """
+    Tensor = _tensor.Tensor
     inputs = _as_inputs(inputs)
     checked = [k for k, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
 

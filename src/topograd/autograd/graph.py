@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..tensor import Tensor
+from .. import tensor as _tensor  # the core loop: Tensor is read at call time
 from .function import Function
 
 
@@ -23,6 +23,7 @@ def toposort(roots) -> list:
     This is the order the backward pass visits them: the reverse of a topological
     order of the forward graph. Computed with an explicit stack (post-order DFS).
     """
+    Tensor = _tensor.Tensor
     order = []
     visited = set()
     for root in roots:
@@ -88,7 +89,7 @@ class TopologicalOrder(list):
         p.text(str(self))
 
 
-def topological_order(tensor: Tensor) -> TopologicalOrder:
+def topological_order(tensor) -> TopologicalOrder:
     """The nodes in the order the backward pass visits them, from the output down.
 
     Args:

@@ -1,5 +1,13 @@
-"""The differentiable primitives, grouped by kind. Each class is one graph node."""
+"""The differentiable primitives, grouped by kind. Each class is one graph node.
 
+``base`` (:class:`Primitive` and the operations backward rules share), ``elementwise``,
+``reduce``, ``movement``, ``matmul``, ``softmax``, ``nn`` (linear, activations, dropout,
+batch norm) and ``nn_loss``.
+"""
+
+# The core loop (see topograd.autograd): the tensor loads first, then its primitives.
+from .. import tensor as _tensor  # noqa: F401
+from .base import Primitive
 from .elementwise import (
     Abs,
     Add,
@@ -14,7 +22,6 @@ from .elementwise import (
     Mul,
     Neg,
     Pow,
-    Primitive,
     Relu,
     Remainder,
     Sigmoid,

@@ -1,9 +1,10 @@
-"""Elementwise primitives: arithmetic, exp/log, activations, comparisons-based selection.
+"""Elementwise primitives: arithmetic, exp/log, activations, selection, casts, fills.
 
 Each class is one graph node: ``forward`` on arrays, ``backward`` returns one gradient
 per positional input (the engine sums broadcast gradients back to each input's shape).
-``backward`` uses only operations arrays and Tensors share (see ``_xp``), so it also
-runs on Tensors for higher derivatives.
+``backward`` uses only operations arrays and Tensors share (see :mod:`.base`), so it
+also runs on Tensors for higher derivatives. Each keeps only what its backward needs,
+declared by index: ``Exp`` keeps its output, ``x * 2`` keeps nothing of x.
 
 The three gates of the computational-graph lesson are here: ``Add`` distributes the
 upstream gradient to both inputs, ``Maximum`` routes it to the larger input, ``Mul``
@@ -14,14 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
-from . import _xp
-
-
-class Primitive(Function):
-    """A built-in operation: forward and backward see NumPy arrays."""
-
-    _array_api = True
+from . import base as xp
+from .base import Primitive, data
 
 
 class Add(Primitive):
@@ -45,7 +40,7 @@ class Sub(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return g, (-g if ctx.next_edges[1] is not None else None)
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Primitive):
@@ -53,17 +48,16 @@ class Mul(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        e = ctx.next_edges
-        if e:  # each gradient needs the other input only: x * 2 keeps nothing of x
-            ctx.save_for_backward(x if e[1] is not None else None,
-                                  y if e[0] is not None else None)
+        need_x, need_y = ctx.needs_input_grad
+        if need_x or need_y:  # each gradient needs the other input only: x * 2 keeps no x
+            ctx.retain_inputs((0, 1) if need_x and need_y else (1,) if need_x else (0,))
         return x * y
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
-        e = ctx.next_edges
-        return (g * y if e[0] is not None else None, g * x if e[1] is not None else None)
+        x, y = ctx.saved_inputs
+        need_x, need_y = ctx.needs_input_grad
+        return (g * y if need_x else None, g * x if need_y else None)
 
 
 class Div(Primitive):
@@ -71,9 +65,8 @@ class Div(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        e = ctx.next_edges
-        if e:  # x only for the divisor's gradient: x / 2 keeps nothing of x
-            ctx.save_for_backward(x if e[1] is not None else None, y)
+        # x only for the divisor's gradient: x / 2 keeps nothing of x
+        ctx.retain_inputs((0, 1) if ctx.needs_input_grad[1] else (1,))
         if type(y) is not np.ndarray and y != 0:
             return x / y
         with np.errstate(divide="ignore", invalid="ignore"):  # x / 0: inf or nan, silently
@@ -81,10 +74,10 @@ class Div(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
-        e = ctx.next_edges
-        gx = g / y if e[0] is not None else None
-        gy = -g * x / (y * y) if e[1] is not None else None
+        x, y = ctx.saved_inputs
+        need_x, need_y = ctx.needs_input_grad
+        gx = g / y if need_x else None
+        gy = -g * x / (y * y) if need_y else None
         return gx, gy
 
 
@@ -98,31 +91,33 @@ class Pow(Primitive):
         else:
             with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1, (-1) ** 0.5
                 out = x**y
-        if ctx.next_edges:
-            # as PyTorch: a number exponent keeps the base only, a tensor exponent the
-            # output too (the exponent's gradient is out * log(x))
-            ctx.save_for_backward(x, y, out if type(y) is np.ndarray else None)
+        # as PyTorch: a number exponent keeps the base only, a tensor exponent the
+        # output too (the exponent's gradient is out * log(x))
+        ctx.retain_inputs((0, 1))
+        if type(y) is np.ndarray:
+            ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, y, out = ctx.saved
-        e = ctx.next_edges
+        x, y = ctx.saved_inputs
+        out = ctx.saved_outputs[0] if ctx.saved_outputs else None
+        need_x, need_y = ctx.needs_input_grad
         gx = gy = None
-        if e[0] is not None:
+        if need_x:
             if isinstance(y, (int, float)) and not isinstance(y, bool):
                 if y == 2:
                     gx = g * (2 * x)
                 elif y == 0:
-                    gx = np.zeros_like(_data(x))  # PyTorch: zeros (not g * 0 * x ** -1)
+                    gx = np.zeros_like(data(x))  # PyTorch: zeros (not g * 0 * x ** -1)
                 else:
                     gx = g * (y * x ** (y - 1))
             else:
                 gx = g * y * x ** (y - 1)
-                zero = _data(y) == 0
+                zero = data(y) == 0
                 if zero.any():  # x ** 0: PyTorch's gradient is 0 (not 0 * 0 ** -1 = nan)
-                    gx = _xp.where(zero, np.zeros((), _data(gx).dtype), gx)
-        if e[1] is not None:
+                    gx = xp.where(zero, np.zeros((), data(gx).dtype), gx)
+        if need_y:
             gy = g * _pow_exponent_grad(x, y, out)
         return gx, gy
 
@@ -136,9 +131,8 @@ class Remainder(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        e = ctx.next_edges
-        if e and e[1] is not None:  # only the divisor's gradient needs the inputs
-            ctx.save_for_backward(x, y)
+        if ctx.needs_input_grad[1]:  # only the divisor's gradient needs the inputs
+            ctx.retain_inputs((0, 1))
         if type(y) is not np.ndarray and y != 0:
             return np.mod(x, y)
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is nan, silently
@@ -146,12 +140,12 @@ class Remainder(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        e = ctx.next_edges
+        need_x, need_y = ctx.needs_input_grad
         gy = None
-        if e[1] is not None:
-            x, y = ctx.saved
-            gy = g * -np.floor_divide(_data(x), _data(y))
-        return (g if e[0] is not None else None), gy
+        if need_y:
+            x, y = ctx.saved_inputs
+            gy = g * -np.floor_divide(data(x), data(y))
+        return (g if need_x else None), gy
 
 
 class Neg(Primitive):
@@ -174,12 +168,12 @@ class Reciprocal(Primitive):
     def forward(ctx, x):
         with np.errstate(divide="ignore"):  # 1 / 0 is inf, silently
             out = 1 / x
-        ctx.save_for_backward(out)
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        (out,) = ctx.saved_outputs
         return -g * (out * out)
 
 
@@ -189,12 +183,12 @@ class Exp(Primitive):
     @staticmethod
     def forward(ctx, x):
         out = np.exp(x)
-        ctx.save_for_backward(out)
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        (out,) = ctx.saved_outputs
         return g * out
 
 
@@ -203,13 +197,13 @@ class Log(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = -inf, log -1 = nan
             return np.log(x)
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved
+        x = ctx.saved_inputs[0]
         return g / x
 
 
@@ -220,12 +214,12 @@ class Sqrt(Primitive):
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):  # sqrt(-1) is nan, silently
             out = np.sqrt(x)
-        ctx.save_for_backward(out)
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        (out,) = ctx.saved_outputs
         return g / (out * 2)
 
 
@@ -234,13 +228,13 @@ class Abs(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         return np.abs(x)
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved
-        return g * _xp.sign(x)
+        x = ctx.saved_inputs[0]
+        return g * xp.sign(x)
 
 
 class Sign(Primitive):
@@ -260,13 +254,13 @@ class Sin(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         return np.sin(x)
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved
-        return g * _xp.cos(x)
+        x = ctx.saved_inputs[0]
+        return g * xp.cos(x)
 
 
 class Cos(Primitive):
@@ -274,13 +268,13 @@ class Cos(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         return np.cos(x)
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved
-        return -g * _xp.sin(x)
+        x = ctx.saved_inputs[0]
+        return -g * xp.sin(x)
 
 
 class Tanh(Primitive):
@@ -289,12 +283,12 @@ class Tanh(Primitive):
     @staticmethod
     def forward(ctx, x):
         out = np.tanh(x)
-        ctx.save_for_backward(out)
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        (out,) = ctx.saved_outputs
         return g * (1 - out * out)
 
 
@@ -310,12 +304,12 @@ class Sigmoid(Primitive):
     @staticmethod
     def forward(ctx, x):
         out = stable_sigmoid(x)
-        ctx.save_for_backward(out)
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        (out,) = ctx.saved_outputs
         return g * out * (1 - out)
 
 
@@ -325,12 +319,12 @@ class Relu(Primitive):
     @staticmethod
     def forward(ctx, x):
         out = np.maximum(x, 0)
-        ctx.save_for_backward(out)
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        (out,) = ctx.saved_outputs
         return g * (out > 0)
 
 
@@ -340,13 +334,13 @@ class Maximum(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.retain_inputs((0, 1))
         return np.maximum(x, y)
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
-        return _route(g, x, y, ctx.next_edges)
+        x, y = ctx.saved_inputs
+        return _route(g, x, y, ctx.needs_input_grad)
 
 
 class Minimum(Primitive):
@@ -354,26 +348,21 @@ class Minimum(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+        ctx.retain_inputs((0, 1))
         return np.minimum(x, y)
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved
-        return _route(g, y, x, ctx.next_edges)
+        x, y = ctx.saved_inputs
+        return _route(g, y, x, ctx.needs_input_grad)
 
 
-def _route(g, win, lose, edges):
-    a = _data(win)
-    b = _data(lose)
+def _route(g, win, lose, need):
+    a = data(win)
+    b = data(lose)
     share = (a > b) + 0.5 * (a == b)
     other = (a < b) + 0.5 * (a == b)
-    return (g * share if edges[0] is not None else None,
-            g * other if edges[1] is not None else None)
-
-
-def _data(v):
-    return v._data if hasattr(v, "_data") else np.asarray(v)
+    return (g * share if need[0] else None, g * other if need[1] else None)
 
 
 def _pow_exponent_grad(x, y, out):
@@ -383,15 +372,15 @@ def _pow_exponent_grad(x, y, out):
         lx = float(np.log(np.float64(x)))
         if x != 0:
             return out * lx
-        return _xp.where(_data(y) >= 0, np.zeros((), _data(out).dtype), out * lx)
-    xd = _data(x)
+        return xp.where(data(y) >= 0, np.zeros((), data(out).dtype), out * lx)
+    xd = data(x)
     zero = xd == 0
     if not zero.any():
-        return out * _xp.log(x)
+        return out * xp.log(x)
     # log(x) with x = 0 replaced (a constant -inf): no log(0) in a create_graph replay
-    dt = _data(out).dtype
-    lx = _xp.where(zero, np.full((), -np.inf, dt), _xp.log(_xp.where(zero, np.ones((), dt), x)))
-    return _xp.where(zero & (_data(y) >= 0), np.zeros((), dt), out * lx)
+    dt = data(out).dtype
+    lx = xp.where(zero, np.full((), -np.inf, dt), xp.log(xp.where(zero, np.ones((), dt), x)))
+    return xp.where(zero & (data(y) >= 0), np.zeros((), dt), out * lx)
 
 
 class Clamp(Primitive):
@@ -399,7 +388,7 @@ class Clamp(Primitive):
     lo <= x <= hi, as in PyTorch."""
 
     @staticmethod
-    def forward(ctx, x, lo=None, hi=None):
+    def forward(ctx, x, *, lo=None, hi=None):
         out = x
         mask = None
         if lo is not None:
@@ -409,7 +398,7 @@ class Clamp(Primitive):
             out = np.minimum(out, np.asarray(hi, dtype=x.dtype))
             mask = x <= hi if mask is None else mask & (x <= hi)
         ctx.mask = mask
-        ctx.save_for_backward(x)  # unused by backward, but version-checked (as PyTorch)
+        ctx.retain_inputs((0,))  # unused by backward, but version-checked (as PyTorch)
         return out
 
     @staticmethod
@@ -427,12 +416,12 @@ class Where(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        e = ctx.next_edges
+        need = ctx.needs_input_grad
         zero = g * 0
         return (
             None,
-            _xp.where(ctx.cond, g, zero) if e[1] is not None else None,
-            _xp.where(ctx.cond, zero, g) if e[2] is not None else None,
+            xp.where(ctx.cond, g, zero) if need[1] else None,
+            xp.where(ctx.cond, zero, g) if need[2] else None,
         )
 
 
@@ -440,12 +429,26 @@ class Cast(Primitive):
     """Change the dtype; the gradient is cast back to the input's dtype."""
 
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx, x, *, dtype):
         ctx.dtype = x.dtype
         return x.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
         if type(g) is np.ndarray:
-            return g.astype(ctx.dtype, copy=False), None
-        return g.to(ctx.dtype), None
+            return g.astype(ctx.dtype, copy=False)
+        return g.to(ctx.dtype)
+
+
+class Overwrite(Primitive):
+    """``old`` overwritten by the constant ``new`` (fill_, zero_, ...): the result keeps
+    ``old``'s place in the graph, and ``old``'s gradient is zero (PyTorch's
+    ``FillBackward``)."""
+
+    @staticmethod
+    def forward(ctx, old, new):
+        return new
+
+    @staticmethod
+    def backward(ctx, g):
+        return xp.zeros_like(g), None

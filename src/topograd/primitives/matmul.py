@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _xp
-from .elementwise import Primitive
+from . import base as xp
+from .base import Primitive
 
 
 def _shape_str(shape) -> str:
@@ -67,17 +67,15 @@ class MatMul(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         check_matmul(a.shape, b.shape)
-        e = ctx.next_edges
-        if e:  # each gradient needs the other operand only (as PyTorch saves them)
-            ctx.save_for_backward(a if e[1] is not None else None,
-                                  b if e[0] is not None else None)
+        need_a, need_b = ctx.needs_input_grad
+        if need_a or need_b:  # each gradient needs the other operand only (as PyTorch)
+            ctx.retain_inputs((0, 1) if need_a and need_b else (1,) if need_a else (0,))
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved
-        need_a = ctx.next_edges[0] is not None
-        need_b = ctx.next_edges[1] is not None
+        a, b = ctx.saved_inputs
+        need_a, need_b = ctx.needs_input_grad
         a_nd, b_nd = (len(s) for s in ctx.in_shapes)
         if a_nd == 1 and b_nd == 1:
             return (g * b if need_a else None, g * a if need_b else None)
@@ -92,10 +90,10 @@ class MatMul(Primitive):
             g2 = g[..., None, :]
             ga = None
             if need_a:
-                gab = g2 @ _xp.swap_last(b)  # (..., 1, m)
+                gab = g2 @ xp.swap_last(b)  # (..., 1, m)
                 ga = gab.sum(axis=tuple(range(len(gab.shape) - 1)))
             gb = a[:, None] * g2 if need_b else None
             return ga, gb
-        ga = g @ _xp.swap_last(b) if need_a else None
-        gb = _xp.swap_last(a) @ g if need_b else None
+        ga = g @ xp.swap_last(b) if need_a else None
+        gb = xp.swap_last(a) @ g if need_b else None
         return ga, gb

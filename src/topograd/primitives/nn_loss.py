@@ -3,14 +3,16 @@ KL divergence, Huber and multi-margin, each a single graph node.
 
 Part of :mod:`topograd.primitives.nn`, which re-exports every class here (see its notes
 on validation and double backward); ``topograd.nn.functional`` validates the inputs.
+Every backward here is array-only (:func:`~topograd.primitives.base.array_only`), and
+returns None for inputs that need no gradient (``ctx.needs_input_grad``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._fused import _array_only, _need
-from .elementwise import Primitive, stable_sigmoid
+from .base import Primitive, array_only
+from .elementwise import stable_sigmoid
 
 # -- losses ---------------------------------------------------------------------------
 
@@ -104,9 +106,9 @@ class CrossEntropy(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "cross_entropy")
+        array_only(g, "cross_entropy")
         (p,) = ctx.saved
-        if not _need(ctx, 0):
+        if not ctx.needs_input_grad[0]:
             return (None,) * 6
         m, c = p.shape
         scale = _row_scale(ctx, g)
@@ -151,16 +153,17 @@ class SoftCrossEntropy(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "cross_entropy")
+        array_only(g, "cross_entropy")
         logp, a = ctx.saved
         scale = _row_scale(ctx, g)
+        need_x, need_t = ctx.needs_input_grad[:2]
         gx = gt = None
-        if _need(ctx, 0):
+        if need_x:
             gx = np.exp(logp) * a.sum(axis=1, keepdims=True)
             gx -= a
             gx *= scale
             gx = _unrows(gx, ctx.shape)
-        if _need(ctx, 1):
+        if need_t:
             gt = -logp * scale * (1 - ctx.eps)
             if ctx.weight is not None:
                 gt *= ctx.weight
@@ -194,7 +197,7 @@ class NllLoss(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "nll_loss")
+        array_only(g, "nll_loss")
         m = ctx.t.shape[0]
         gx = np.zeros((m, ctx.shape[1] if len(ctx.shape) > 1 else ctx.shape[0]), g.dtype)
         gx[np.arange(m), ctx.t] = -(_row_scale(ctx, g) * ctx.wy.reshape(-1, 1)).reshape(-1)
@@ -217,18 +220,19 @@ class BinaryCrossEntropy(Primitive):
         out = -(y * lx + (1 - y) * l1x)
         if weight is not None:
             out *= weight
-        ctx.save_for_backward(x, y, weight)
+        ctx.retain_inputs((0, 1, 2))
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "binary_cross_entropy")
-        x, y, w = ctx.saved
+        array_only(g, "binary_cross_entropy")
+        x, y, w = ctx.saved_inputs
+        need_x, need_y = ctx.needs_input_grad[:2]
         gw = g if w is None else g * w
         gx = gy = None
-        if _need(ctx, 0):
+        if need_x:
             gx = gw * (x - y) / np.maximum((1 - x) * x, x.dtype.type(_BCE_EPS))
-        if _need(ctx, 1):  # -logit(x), not floored: inf at x = 0, -inf at x = 1 (PyTorch)
+        if need_y:  # -logit(x), not floored: inf at x = 0, -inf at x = 1 (PyTorch)
             with np.errstate(divide="ignore"):
                 gy = -np.log(x / (1 - x)) * gw
         return gx, gy, None
@@ -246,20 +250,21 @@ class BinaryCrossEntropyWithLogits(Primitive):
         out = (1 - y) * x + (sp if lw is None else lw * sp)
         if weight is not None:
             out *= weight
-        ctx.save_for_backward(x, y, weight, pos_weight)
+        ctx.retain_inputs((0, 1, 2, 3))
         ctx.lw, ctx.sp = lw, sp
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "binary_cross_entropy_with_logits")
-        x, y, w, pw = ctx.saved
+        array_only(g, "binary_cross_entropy_with_logits")
+        x, y, w, pw = ctx.saved_inputs
+        need_x, need_y = ctx.needs_input_grad[:2]
         gw = g if w is None else g * w
         gx = gy = None
-        if _need(ctx, 0):
+        if need_x:
             s = stable_sigmoid(x)
             gx = gw * ((s - y) if ctx.lw is None else (1 - y) - ctx.lw * (1 - s))
-        if _need(ctx, 1):
+        if need_y:
             gy = gw * (-x if pw is None else (pw - 1) * ctx.sp - x)
         return gx, gy, None, None
 
@@ -271,7 +276,7 @@ class KLDiv(Primitive):
     @staticmethod
     def forward(ctx, x, t, log_target=False):
         ctx.log_target = log_target
-        ctx.save_for_backward(x, t)
+        ctx.retain_inputs((0, 1))
         # silent as PyTorch where its values are nan: 0 * -inf, -inf - -inf, log(-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             if log_target:
@@ -281,16 +286,17 @@ class KLDiv(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "kl_div")
-        x, t = ctx.saved
+        array_only(g, "kl_div")
+        x, t = ctx.saved_inputs
+        need_x, need_t = ctx.needs_input_grad
         gx = gt = None
         if ctx.log_target:
             et = np.exp(t)
-            gx = -g * et if _need(ctx, 0) else None
-            gt = g * et * (t - x + 1) if _need(ctx, 1) else None
+            gx = -g * et if need_x else None
+            gt = g * et * (t - x + 1) if need_t else None
         else:
-            gx = -g * t if _need(ctx, 0) else None
-            if _need(ctx, 1):  # PyTorch's xlogy(t, t) rule: nan (0 / 0) where t = 0
+            gx = -g * t if need_x else None
+            if need_t:  # PyTorch's xlogy(t, t) rule: nan (0 / 0) where t = 0
                 with np.errstate(divide="ignore", invalid="ignore"):
                     gt = np.where(t == 0, np.nan, g * (np.log(t) + 1 - x))
         return gx, gt
@@ -314,12 +320,13 @@ class HuberLoss(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "huber_loss")
+        array_only(g, "huber_loss")
         (d,) = ctx.saved
+        need_x, need_y = ctx.needs_input_grad
         gx = g * np.clip(d, -ctx.delta, ctx.delta)
         if ctx.scale != 1:
             gx *= ctx.scale
-        return (gx if _need(ctx, 0) else None, -gx if _need(ctx, 1) else None)
+        return (gx if need_x else None, -gx if need_y else None)
 
 
 class MultiMargin(Primitive):
@@ -348,7 +355,7 @@ class MultiMargin(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "multi_margin_loss")
+        array_only(g, "multi_margin_loss")
         (z,) = ctx.saved
         d = (z > 0).astype(z.dtype) if ctx.p == 1 else 2 * np.maximum(z, 0)
         if ctx.wy is not None:

@@ -1,6 +1,7 @@
 """Reductions: sum, mean, max/min (amax semantics), logsumexp, prod.
 
-``axis`` is None (all axes) or a tuple of non-negative axes, normalized by the caller.
+``axis`` is None (all axes) or a tuple of non-negative axes, normalized by the caller;
+like every setting it is a keyword (``Sum.apply(x, axis=(0,), keepdims=True)``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ import math
 
 import numpy as np
 
-from . import _xp
-from .elementwise import Primitive
+from . import base as xp
+from .base import Primitive
 
 
 def _expand_grad(g, ctx):
@@ -30,7 +31,7 @@ class Sum(Primitive):
     """Sum over ``axis``. Backward broadcasts the gradient back over the summed axes."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
+    def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
         ctx.kept_shape = _kept_shape(x.shape, axis)
         out = x.sum(axis=axis, keepdims=keepdims)
@@ -40,14 +41,14 @@ class Sum(Primitive):
     def backward(ctx, g):
         if ctx.axis is None and not ctx.keepdims:
             g = g.reshape(ctx.kept_shape)
-        return _xp.broadcast_to(_expand_grad(g, ctx), ctx.shape)
+        return xp.broadcast_to(_expand_grad(g, ctx), ctx.shape)
 
 
 class Mean(Primitive):
     """Mean over ``axis``."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
+    def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
         ctx.kept_shape = _kept_shape(x.shape, axis)
         total = x.sum(axis=axis, keepdims=keepdims)  # what x.mean divides, without its
@@ -62,7 +63,7 @@ class Mean(Primitive):
         if ctx.axis is None and not ctx.keepdims:
             g = g.reshape(ctx.kept_shape)
         g = _expand_grad(g, ctx) / ctx.n
-        return _xp.broadcast_to(g, ctx.shape)
+        return xp.broadcast_to(g, ctx.shape)
 
 
 class Amax(Primitive):
@@ -75,7 +76,7 @@ class Amax(Primitive):
     _reduce = staticmethod(np.max)
 
     @classmethod
-    def forward(cls, ctx, x, axis=None, keepdims=False, index=None):
+    def forward(cls, ctx, x, *, axis=None, keepdims=False, index=None):
         if x.size == 0:
             raise RuntimeError(
                 f"{cls.__name__.lower()}(): expected a non-empty tensor, found shape {x.shape}"
@@ -95,7 +96,8 @@ class Amax(Primitive):
             ctx.weights = (mask / count).astype(x.dtype, copy=False)
         out = out_k if keepdims else _drop(out_k, axis)
         if index is None:  # unused by backward, but version-checked (as PyTorch's amax)
-            ctx.save_for_backward(x, out)
+            ctx.retain_inputs((0,))
+            ctx.retain_outputs((0,))
         return out
 
     @staticmethod
@@ -121,7 +123,7 @@ class LogSumExp(Primitive):
     """log(sum(exp(x))) over ``axis``, computed stably by shifting by the max."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
+    def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
         ctx.kept_shape = _kept_shape(x.shape, axis)
         m = np.max(x, axis=axis, keepdims=True)
@@ -129,19 +131,20 @@ class LogSumExp(Primitive):
         with np.errstate(divide="ignore"):  # a row of -inf has logsumexp -inf, as PyTorch
             out_k = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         out = out_k if keepdims else _drop(out_k, axis)
-        ctx.save_for_backward(x, out)
+        ctx.retain_inputs((0,))
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved
+        x, out = ctx.saved_inputs[0], ctx.saved_outputs[0]
         if not isinstance(x, np.ndarray):  # create_graph: out_k must depend on x
             out_k = x.logsumexp(dim=ctx.axis, keepdim=True)
         else:
             out_k = out.reshape(ctx.kept_shape)
         if ctx.axis is None and not ctx.keepdims:
             g = g.reshape(ctx.kept_shape)
-        return _expand_grad(g, ctx) * _xp.exp(x - out_k)
+        return _expand_grad(g, ctx) * xp.exp(x - out_k)
 
 
 class Prod(Primitive):
@@ -162,29 +165,30 @@ class Prod(Primitive):
     """
 
     @staticmethod
-    def forward(ctx, x, axis=None, keepdims=False):
+    def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.shape = axis, keepdims, x.shape
         ctx.kept_shape = _kept_shape(x.shape, axis)
         out_k = np.prod(x, axis=axis, keepdims=True)
         if x.dtype.kind in "biu":
             out_k = out_k.astype(np.int64)  # integers and bools multiply to int64, as torch
         out = out_k if keepdims else _drop(out_k, axis)
-        ctx.save_for_backward(x, out)
+        ctx.retain_inputs((0,))
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved
+        x, out = ctx.saved_inputs[0], ctx.saved_outputs[0]
         if x.ndim == 0 or ctx.axis == ():
             return g.reshape(ctx.shape)  # nothing was multiplied
         g = g.reshape(ctx.kept_shape)
-        arr = x if _xp._is_array(x) else x._data
+        arr = x if xp.is_array(x) else x._data
         if arr.size == 0:
-            return _xp.broadcast_to(g, ctx.shape)
+            return xp.broadcast_to(g, ctx.shape)
         zeros = np.count_nonzero(arr == 0)
         if not zeros:
             return g * (out.reshape(ctx.kept_shape) / x)
-        if _xp._is_array(x):
+        if xp.is_array(x):
             if ctx.axis is None and zeros > 1:
                 return np.zeros_like(x)  # torch's shortcut for the full product
             return g * _others_product(x, ctx.axis)
@@ -206,7 +210,7 @@ class Norm(Primitive):
     """
 
     @staticmethod
-    def forward(ctx, x, p=2.0, axis=None, keepdims=False):
+    def forward(ctx, x, *, p=2.0, axis=None, keepdims=False):
         ctx.axis, ctx.keepdims, ctx.shape, ctx.p = axis, keepdims, x.shape, p
         ctx.kept_shape = _kept_shape(x.shape, axis)
         a = np.abs(x)
@@ -226,41 +230,42 @@ class Norm(Primitive):
             with np.errstate(divide="ignore", over="ignore"):  # 0 ** -1: inf, as PyTorch
                 out_k = (a**p).sum(axis=axis, keepdims=True) ** (1.0 / p)
         out = out_k if keepdims else _drop(out_k, axis)
-        ctx.save_for_backward(x, out)
+        ctx.retain_inputs((0,))
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved
+        x, out = ctx.saved_inputs[0], ctx.saved_outputs[0]
         p = ctx.p
         if not ctx.keepdims:
             g = g.reshape(ctx.kept_shape)
             out = out.reshape(ctx.kept_shape)
-        xd = x if _xp._is_array(x) else x._data
+        xd = x if xp.is_array(x) else x._data
         dt = xd.dtype
         if p == 0:
             return None  # no gradient at all, as PyTorch (the count of nonzeros)
         if p == 1:
-            return _xp.sign(x) * g
+            return xp.sign(x) * g
         zero = np.zeros((), dt)
         if p == math.inf or p == -math.inf:  # shared among the elements at the norm (or nan)
             ad = np.abs(xd)
-            od = out if _xp._is_array(out) else out._data
+            od = out if xp.is_array(out) else out._data
             mask = (ad == od) | np.isnan(ad)
             count = mask.sum(axis=ctx.axis, keepdims=True).astype(dt)
-            return _xp.sign(x) * ((g / count) * mask.astype(dt))
-        od = out if _xp._is_array(out) else out._data
+            return xp.sign(x) * ((g / count) * mask.astype(dt))
+        od = out if xp.is_array(out) else out._data
         at_zero = od == 0  # where the norm is 0 the gradient is 0 (PyTorch masks it)
-        safe = _xp.where(at_zero, np.ones((), dt), out) if at_zero.any() else out
+        safe = xp.where(at_zero, np.ones((), dt), out) if at_zero.any() else out
         if p == 2:
-            return g * _xp.where(at_zero, zero, x / safe)
+            return g * xp.where(at_zero, zero, x / safe)
         if p < 1:
             x_zero = xd == 0
-            ax = abs(_xp.where(x_zero, np.ones((), dt), x)) if x_zero.any() else abs(x)
-            scaled = _xp.sign(x) * _xp.where(x_zero, zero, ax ** (p - 1))
+            ax = abs(xp.where(x_zero, np.ones((), dt), x)) if x_zero.any() else abs(x)
+            scaled = xp.sign(x) * xp.where(x_zero, zero, ax ** (p - 1))
             return scaled * g * out ** (1 - p)
-        scaled = _xp.sign(x) * abs(x) ** (p - 1) if p < 2 else x * abs(x) ** (p - 2)
-        return scaled * _xp.where(at_zero, zero, g / safe ** (p - 1))
+        scaled = xp.sign(x) * abs(x) ** (p - 1) if p < 2 else x * abs(x) ** (p - 2)
+        return scaled * xp.where(at_zero, zero, g / safe ** (p - 1))
 
 
 class Var(Primitive):
@@ -268,14 +273,14 @@ class Var(Primitive):
     ``max(0, n - correction)`` (PyTorch's rule; no divisor left gives inf or nan)."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+    def forward(ctx, x, *, axis=None, correction=1, keepdims=False):
         out = _var_forward(ctx, x, axis, correction, keepdims)
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved
+        x = ctx.saved_inputs[0]
         return _var_backward(ctx, x, g)
 
 
@@ -284,22 +289,23 @@ class Std(Primitive):
     the result is 0 (a constant slice), not 1 / (2 sqrt 0) times 0 = nan."""
 
     @staticmethod
-    def forward(ctx, x, axis=None, correction=1, keepdims=False):
+    def forward(ctx, x, *, axis=None, correction=1, keepdims=False):
         out = _var_forward(ctx, x, axis, correction, keepdims)
         with np.errstate(invalid="ignore"):
             out = np.sqrt(out)
-        ctx.save_for_backward(x, out)
+        ctx.retain_inputs((0,))
+        ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved
-        od = out if _xp._is_array(out) else out._data
+        x, out = ctx.saved_inputs[0], ctx.saved_outputs[0]
+        od = out if xp.is_array(out) else out._data
         at_zero = od == 0
         if at_zero.any():
             dt = od.dtype
-            g = _xp.where(at_zero, np.zeros((), dt),
-                          g / (_xp.where(at_zero, np.ones((), dt), out) * 2))
+            g = xp.where(at_zero, np.zeros((), dt),
+                          g / (xp.where(at_zero, np.ones((), dt), out) * 2))
         else:
             g = g / (out * 2)
         return _var_backward(ctx, x, g)
@@ -319,7 +325,7 @@ def _var_backward(ctx, x, g):
     """PyTorch's var_backward: (2 / (n - correction)) g (x - mean(x))."""
     if not ctx.keepdims:
         g = g.reshape(ctx.kept_shape)
-    xd = x if _xp._is_array(x) else x._data
+    xd = x if xp.is_array(x) else x._data
     if xd.size == 0:
         return np.zeros_like(xd)
     scale = 2.0 / ctx.dof if ctx.dof > 0 else math.inf
@@ -371,10 +377,10 @@ def _others_product_graph(x, axis):
     pre = suf = xt
     step = 1
     while step < n:
-        pre = pre * _xp.concat([ones(step), pre[..., : n - step]], -1)
-        suf = suf * _xp.concat([suf[..., step:], ones(step)], -1)
+        pre = pre * xp.concat([ones(step), pre[..., : n - step]], -1)
+        suf = suf * xp.concat([suf[..., step:], ones(step)], -1)
         step *= 2
-    left = _xp.concat([ones(1), pre[..., : n - 1]], -1)
-    right = _xp.concat([suf[..., 1:], ones(1)], -1)
+    left = xp.concat([ones(1), pre[..., : n - 1]], -1)
+    right = xp.concat([suf[..., 1:], ones(1)], -1)
     others = (left * right).reshape(*(shape[i] for i in perm))
     return others.permute(*(int(i) for i in np.argsort(perm)))

@@ -70,6 +70,9 @@ class Module:
     """
 
     training: bool
+    #: Which face the class belongs to: ``"nn"`` here, ``"keras"`` for the layers and models
+    #: of ``topograd.keras``; saving, ONNX export and the CLI ask it, not module names.
+    _face = "nn"
 
     # -- calling and forward hooks ---------------------------------------------------------
     def __init__(self, *args, **kwargs) -> None:

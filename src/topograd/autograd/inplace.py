@@ -1,23 +1,28 @@
-"""Views: tensors that share another tensor's memory, with PyTorch's semantics.
+"""In-place updates, views and version counters: autograd's side of ``x.add_(y)``.
 
-Basic indexing (``a[1:3]``, ``a[0]``, ``a[:, 1]``), ``reshape``/``view`` where NumPy can
-reshape without copying, ``permute``/``transpose``/``.T`` and ``expand`` return *views*
-of their input: they write through to it, and it writes through to them. ``detach()``
-returns an *alias*: the same memory, outside the graph.
+**Version counters.** Every tensor counts how often it was modified in place
+(``t._version``). A node that kept an input for backward remembers that input's
+version; a backward that finds it changed raises instead of computing with stale values.
+A node that kept an output is marked when that output is modified.
 
-All the tensors over one memory (the base, its views, its detached aliases) form an
-alias group and share one version counter, as in PyTorch: an in-place update of any of
-them counts as a modification of every one, so a backward that saved any of them
-raises instead of computing with stale values. The group holds its members weakly, so
-a detached loss kept for logging does not keep its graph alive.
+**Views.** Basic indexing (``a[1:3]``, ``a[0]``, ``a[:, 1]``), ``reshape``/``view`` where
+NumPy can reshape without copying, ``permute``/``transpose``/``.T`` and ``expand`` return
+*views* of their input: they write through to it, and it writes through to them.
+``detach()`` returns an *alias*: the same memory, outside the graph. All the tensors over
+one memory (the base, its views, its detached aliases) form an alias group and share one
+version counter, as in PyTorch: an in-place update of any of them counts as a
+modification of every one. The group holds its members weakly, so a detached loss kept
+for logging does not keep its graph alive.
 
-In grad mode, an in-place update of a view is recorded as an update of its base, as
-PyTorch's ``CopySlices`` does: the base's node becomes :class:`CopySlices`, whose
+**Recorded updates.** In grad mode an in-place update is recorded: the tensor now
+stands for the result, and its old value stays intact for the nodes that kept it. An
+update of a view is recorded as an update of its base, as PyTorch's ``CopySlices``
+does: the base's node becomes :class:`~topograd.primitives.movement.CopySlices`, whose
 backward sends the gradient of the overwritten region to the update and the rest to the
 base's old value; every view of the base then reads its values from the new base node.
-As in PyTorch, some view updates are refused in grad mode (a view of a leaf that
-requires grad, a view made under ``no_grad`` of a tensor that requires grad, a piece
-from ``split``/``chunk``/``unbind``/iteration) and an expanded tensor is never written.
+As in PyTorch, some updates are refused in grad mode (a leaf that requires grad, a view
+of one, a view made under ``no_grad`` of a tensor that requires grad, a piece from
+``split``/``chunk``/``unbind``/iteration) and an expanded tensor is never written.
 
 >>> import topograd
 >>> x = topograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -37,22 +42,37 @@ import weakref
 
 import numpy as np
 
-from .autograd import grad_mode
-from .primitives.elementwise import Primitive
-from .primitives.movement import Expand, GetItem, Permute, Reshape
+from .. import tensor as _tensor  # the core loop: Tensor is read at call time
+from ..primitives import elementwise as _elementwise
+from ..primitives import movement as _movement
+from .grad_mode import STATE
 
-Tensor = None  # bound by topograd.tensor once the class exists
+# -- version counters ------------------------------------------------------------------
 
-_STATE = grad_mode.STATE
 
-# the Functions that replay a view step on a tensor (differentiably)
-_STEP_FUNCTIONS = {"index": GetItem, "reshape": Reshape, "permute": Permute, "expand": Expand}
+def bump_version(t) -> None:
+    """Count one in-place modification of ``t`` and of every tensor sharing its memory.
+
+    A node that kept one of them as its output for backward is marked, so that its
+    backward raises.
+    """
+    group = getattr(t, "_alias", None)
+    for m in (t,) if group is None else group.members():
+        m._vc += 1  # a view, its base and detach()es share one version counter
+        node = m._ctx
+        if node is not None:
+            kept = node.saved_outputs
+            if kept and type(kept) is tuple and kept[m._out_idx] is not None:
+                node._out_dirty = True  # backward needs this output's old values
+
+
+# -- alias groups and views ------------------------------------------------------------
 
 
 class _Aliases:
     """The tensors over one memory, held weakly; they share one version counter.
 
-    Every member's ``_vc`` is bumped together (see ``Tensor._bump_version``) and a new
+    Every member's ``_vc`` is bumped together (see :func:`bump_version`) and a new
     member starts at the group's current version, so all of them always agree.
     """
 
@@ -91,7 +111,8 @@ class _View:
         base: the tensor that owns the memory (never itself a view: a view of a view
             records the first view's base, as PyTorch's ``_base``).
         steps: ``((kind, arg), ...)``, the view operations from the base to the view;
-            kind is ``"index"``, ``"reshape"``, ``"permute"`` or ``"expand"``.
+            kind is ``"index"``, ``"reshape"``, ``"permute"`` or ``"expand"`` (see
+            :func:`topograd.primitives.movement.view_array`).
         creation: ``"default"``, ``"no_grad"`` (made while grad mode was off) or
             ``"multi"`` (one of several views made by split/chunk/unbind/iteration).
         output: for a piece of a multi-view function, ``(name, index)`` (PyTorch's
@@ -151,7 +172,7 @@ def make_view(src, out, kind: str, arg):
         base, steps, creation = src, ((kind, arg),), "default"
     else:
         base, steps, creation = sv.base, sv.steps + ((kind, arg),), sv.creation
-    if not _STATE.enabled:
+    if not STATE.enabled:
         creation = "no_grad"
     out._view = _View(base, steps, creation)
     _join(src, group, out)
@@ -169,38 +190,10 @@ def mark_multi_output(pieces, name: str, first: int = 0) -> tuple:
 
 def make_alias(src):
     """``src.detach()``: the same memory and version counter, outside the graph."""
-    out = Tensor._from_array(src._data)
+    out = _tensor.Tensor._from_array(src._data)
     out._view = None
     _join(src, getattr(src, "_alias", None), out)
     return out
-
-
-def steps_array(arr: np.ndarray, steps) -> np.ndarray:
-    """Apply view steps to an array (a view of it where NumPy can)."""
-    for kind, arg in steps:
-        if kind == "index":
-            arr = _index_view(arr, arg)
-        elif kind == "reshape":
-            arr = arr.reshape(arg)
-        elif kind == "permute":
-            arr = np.transpose(arr, arg)
-        else:
-            arr = np.broadcast_to(arr, arg)
-    return arr
-
-
-def _index_view(arr, index):
-    out = arr[index]
-    if type(out) is not np.ndarray:  # every index an int: NumPy gives a scalar, not a view
-        out = arr[(index if type(index) is tuple else (index,)) + (Ellipsis,)]
-    return out
-
-
-def _steps_tensor(t, steps):
-    """Apply view steps to a tensor through the view Functions (recorded in grad mode)."""
-    for kind, arg in steps:
-        t = _STEP_FUNCTIONS[kind].apply(t, arg)
-    return t
 
 
 def others_alive(t) -> bool:
@@ -225,17 +218,17 @@ def refresh_views(base) -> None:
     group = getattr(base, "_alias", None)
     if group is None:
         return
-    prev = _STATE.enabled
-    _STATE.enabled = True
+    prev = STATE.enabled
+    STATE.enabled = True
     try:
         for t in group.members():
             v = getattr(t, "_view", None)
             if v is None or v.base is not base or v.creation == "no_grad":
                 continue
-            fresh = _steps_tensor(base, v.steps)
+            fresh = _movement.view_tensor(base, v.steps)
             t._ctx, t._out_idx, t.requires_grad = fresh._ctx, 0, fresh.requires_grad
     finally:
-        _STATE.enabled = prev
+        STATE.enabled = prev
 
 
 # -- in-place updates ------------------------------------------------------------------
@@ -249,7 +242,94 @@ _NO_GRAD = (" Given that this use case is ambiguous and error-prone, it is forbi
             "both outside (if you want the inplace to be tracked).")
 
 
-def check_view_inplace(t, view) -> None:
+def update(t, result_fn, *args):
+    """Replace ``t``'s values by ``result_fn(t, *args)``, in place, keeping autograd right.
+
+    A leaf that requires grad is refused while grad mode is on (its gradient would be
+    lost), and so is a view of one. When the graph is being recorded the update is
+    recorded too: ``t`` now stands for the result, and its old value stays intact for
+    the nodes that kept it. As in PyTorch, values kept for backward *before* the update
+    count as modified: the version bump makes a later backward through them raise.
+
+    A tensor that shares its memory with others (a view, its base, a ``detach()``) gets
+    the new values written into that memory, so that all of them see the update; an
+    update of a view is recorded as an update of its base. A tensor that shares nothing
+    takes the result's memory instead (no copy).
+
+    Returns:
+        ``t``.
+    """
+    Tensor = _tensor.Tensor
+    view = getattr(t, "_view", None)
+    if STATE.enabled and (t.requires_grad or
+                          any(getattr(a, "requires_grad", False) for a in args) or
+                          (view is not None and view.base.requires_grad)):
+        if view is not None:
+            _check_view_update(t, view)
+        elif t.requires_grad and t._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place "
+                "operation. Wrap the update in topograd.no_grad() (as optimizers do), "
+                "or use an out-of-place operation."
+            )
+        if not t._data.flags.writeable:
+            _overlap_error()
+        shared = view is not None or others_alive(t)
+        # the value before the update, at the same place in the graph: the update's
+        # own node keeps this one, so the version bump below does not stale it (a
+        # copy when the memory is shared: the update is written into it)
+        old = Tensor._from_array(t._data.copy() if shared else t._data)
+        old._ctx, old._out_idx, old.requires_grad = t._ctx, t._out_idx, t.requires_grad
+        out = result_fn(old, *args)
+        dt = t._data.dtype
+        if out._data.shape != t._data.shape:
+            raise RuntimeError(
+                f"output with shape {tuple(t._data.shape)} doesn't match the broadcast "
+                f"shape {tuple(out._data.shape)} in an in-place operation"
+            )
+        if out._data.dtype != dt:
+            if not np.can_cast(out._data.dtype, dt, casting="same_kind"):
+                raise RuntimeError(
+                    f"result type {out._data.dtype} can't be cast to the desired output "
+                    f"type {dt} in an in-place operation"
+                )
+            out = out.type(dt)
+        if old.requires_grad and not out.requires_grad:
+            # overwritten by constants (fill_, zero_, normal_): still in the graph, as
+            # in PyTorch, with a zero gradient for the old value
+            out = _elementwise.Overwrite.apply(old, out)
+        if shared:
+            _write_recorded(t, view, out)
+            return t
+        bump_version(t)
+        t._data = out._data
+        t._ctx, t._out_idx, t.requires_grad = out._ctx, out._out_idx, out.requires_grad
+        return t
+    if not t._data.flags.writeable:
+        _overlap_error()
+    prev = STATE.enabled
+    STATE.enabled = False
+    try:
+        out = result_fn(t, *args)
+    finally:
+        STATE.enabled = prev
+    try:
+        np.copyto(t._data, out._data, casting="same_kind")
+    except TypeError:
+        raise RuntimeError(
+            f"result type {out._data.dtype} can't be cast to the desired output type "
+            f"{t._data.dtype} in an in-place operation"
+        ) from None
+    except ValueError:
+        raise RuntimeError(
+            f"output with shape {tuple(t._data.shape)} doesn't match the broadcast "
+            f"shape {tuple(out._data.shape)} in an in-place operation"
+        ) from None
+    bump_version(t)
+    return t
+
+
+def _check_view_update(t, view) -> None:
     """PyTorch's checks before a recorded in-place update of the view ``t``."""
     if view.creation != "default":
         if t._ctx is None:
@@ -267,76 +347,32 @@ def check_view_inplace(t, view) -> None:
         )
 
 
-def write_recorded(t, view, out) -> None:
+def _write_recorded(t, view, out) -> None:
     """Finish a recorded in-place update of ``t`` whose new value is ``out``.
 
     ``t`` shares its memory with other tensors: the values are written into that
     memory (never rebound), the group's version is bumped, and the graph is updated:
     ``t`` itself takes ``out``'s node when it is not a view; a view's update becomes a
-    :class:`CopySlices` node on its base. Either way the base's views are refreshed.
+    ``CopySlices`` node on its base. Either way the base's views are refreshed.
     """
     np.copyto(t._data, out._data)
-    t._bump_version()
+    bump_version(t)
     if view is None:
         t._ctx, t._out_idx, t.requires_grad = out._ctx, out._out_idx, out.requires_grad
         refresh_views(t)
         return
     base = view.base
-    old = Tensor._from_array(base._data)
+    old = _tensor.Tensor._from_array(base._data)
     old._ctx, old._out_idx, old.requires_grad = base._ctx, base._out_idx, base.requires_grad
-    rec = CopySlices.apply(old, out, view.steps)
+    rec = _movement.CopySlices.apply(old, out, steps=view.steps)
     if rec._ctx is not None:
         base._ctx, base._out_idx, base.requires_grad = rec._ctx, 0, True
     refresh_views(base)
 
 
-class Overwrite(Primitive):
-    """``old`` overwritten by the constant ``new`` (fill_, zero_, ...): the result keeps
-    ``old``'s place in the graph, and ``old``'s gradient is zero (PyTorch's
-    ``FillBackward``)."""
-
-    @staticmethod
-    def forward(ctx, old, new):
-        return new
-
-    @staticmethod
-    def backward(ctx, g):
-        if type(g) is np.ndarray:
-            return np.zeros_like(g), None
-        return Tensor._from_array(np.zeros(g.shape, dtype=g.dtype)), None
-
-
-class CopySlices(Primitive):
-    """The base after an in-place update of one of its views (PyTorch's ``CopySlices``).
-
-    Inputs: the base before the update and the view's new value; the view's values are
-    already written into the base's memory, which forward returns as is. Backward gives
-    the base's old value the gradient outside the view's region and the view's new value
-    the gradient inside it.
-    """
-
-    @staticmethod
-    def forward(ctx, base, value, steps):
-        ctx.steps = steps
-        return base
-
-    @staticmethod
-    def backward(ctx, g):
-        shape = ctx.in_shapes[0]
-        n = int(np.prod(shape, dtype=np.int64))
-        pos = steps_array(np.arange(n, dtype=np.intp).reshape(shape), ctx.steps)
-        e = ctx.next_edges
-        g_base = g_value = None
-        if e[0] is not None:
-            if type(g) is np.ndarray:
-                g_base = g.copy()  # C order: np.put's flat positions are the base's
-                np.put(g_base, pos, 0)
-            else:
-                from .tensor import where
-
-                keep = np.ones(shape, dtype=bool)
-                np.put(keep, pos, False)
-                g_base = where(keep, g, 0.0)
-        if e[1] is not None:
-            g_value = g.reshape(-1)[pos]
-        return g_base, g_value, None
+def _overlap_error():
+    raise RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers "
+        "to a single memory location (it was made by expand() or broadcasting). "
+        "Please clone() the tensor before performing the operation."
+    )
