@@ -21,25 +21,14 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .creation import (
     arange,
     as_tensor,
-    bool_,
-    double,
     empty,
     empty_like,
     eye,
-    float,
-    float16,
-    float32,
-    float64,
     from_numpy,
     full,
     full_like,
-    half,
-    int8,
-    int32,
-    int64,
     linspace,
     logspace,
-    long,
     ones,
     ones_like,
     rand,
@@ -49,9 +38,22 @@ from .creation import (
     randn_like,
     randperm,
     tensor,
-    uint8,
     zeros,
     zeros_like,
+)
+from .dtypes import (
+    bool_,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int32,
+    int64,
+    long,
+    uint8,
 )
 from .ops import *  # noqa: F403 - the function forms of tensor methods
 from .ops import cat, concat, pad, stack, where
@@ -85,6 +87,13 @@ def __getattr__(name):
 
         return getattr(io, name)
     raise AttributeError(f"module 'topograd' has no attribute {name!r}")
+
+
+def _register_model_formats() -> None:
+    # topograd.io reads whole-model files but imports no face: for a format it has no
+    # reader for yet, it asks here, where the faces are known; importing a face's saving
+    # module registers its reader (topograd.io.register_model_format)
+    from .keras import saving  # noqa: F401 - registers "keras-model"
 
 
 __all__ = [
