@@ -185,3 +185,45 @@ def test_history_state_roundtrip():
     g = train.History()
     g.load_state_dict(h.state_dict())
     assert g.history == {"loss": [1.0]} and g.epoch == [0]
+
+
+def test_history_and_progbar_are_callbacks_the_list_adds(blobs, make_model, capsys):
+    class Last(Callback):
+        _run_last = True
+
+    user, last = Recorder(), Last()
+    cbs = CallbackList([last, user], add_history=True, add_progbar=True)
+    names = [type(c).__name__ for c in cbs]
+    assert names == ["Recorder", "History", "Last", "ProgbarLogger"]
+    assert cbs.history is cbs.callbacks[1]
+    mine = train.History()  # as Keras: a History among the callbacks is the one used
+    assert CallbackList([mine], add_history=True).history is mine
+    assert [type(c).__name__ for c in CallbackList([], add_progbar=False)] == []
+
+    x, y = blobs
+    model, loss, opt = make_model()
+    order = []
+
+    class Says(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            order.append(capsys.readouterr().out)  # the epoch's line is already out
+
+    trainer = train.Trainer(model, loss, opt)
+    h = trainer.fit(x, y, epochs=1, batch_size=32, verbose=2, callbacks=[Says()])
+    assert order and order[0].splitlines()[-1].startswith("2/2 - ")
+    assert [type(c).__name__ for c in trainer.callbacks] == ["Says", "History",
+                                                             "ProgbarLogger"]
+    assert h is trainer.callbacks[1]
+
+
+def test_steps_limit_array_batches(blobs, make_model):
+    x, y = blobs
+    model, loss, opt = make_model()
+    seen = []
+    probe = LambdaCallback(on_test_batch_end=lambda batch, logs: seen.append(batch))
+    train.evaluate(model, loss, x, y, batch_size=16, steps=2, verbose=0, callbacks=[probe])
+    assert seen == [0, 1]
+    assert train.predict(model, x, batch_size=16, steps=3).shape == (48, 2)
+    h = train.fit(model, loss, opt, x, y, batch_size=16, steps_per_epoch=1, verbose=0,
+                  callbacks=[Recorder()])
+    assert h.params["steps"] == 1

@@ -11,11 +11,12 @@ from topograd.train.callbacks import (
     CSVLogger,
     History,
     LambdaCallback,
+    ProgbarLogger,
     TerminateOnNaN,
 )
 from topograd.train.monitor import EarlyStopping, LearningRateScheduler, ReduceLROnPlateau
 from topograd.train.saving import BackupAndRestore, ModelCheckpoint
 
-__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint",
-           "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "TerminateOnNaN",
-           "BackupAndRestore", "LambdaCallback"]
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping",
+           "ModelCheckpoint", "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger",
+           "TerminateOnNaN", "BackupAndRestore", "LambdaCallback"]

@@ -5,6 +5,13 @@ cross-entropy, the step computes the loss from the pre-activation logits with th
 primitive of :mod:`topograd.nn.functional`, as Keras does internally; the metrics get
 probabilities only when they need them.
 
+What the step does depends on the built model (the fused path, the layers' penalties, the
+weights the optimizer updates), so :meth:`KerasTrainer.configure` runs when both exist:
+at ``compile`` for a built model, else when the model gets built (``Sequential.build``,
+which the first data, ``model(x)``, ``add`` and ``pop`` go through). ``fit`` and
+``train_on_batch`` check that the optimizer still holds the model's trainable weights:
+adding, removing or freezing layers after ``compile`` needs a new ``compile``.
+
 Sample weights (``fit(sample_weight=..., class_weight=...)``, ``evaluate(sample_weight=...)``)
 reach the steps as a third argument; both loss paths then weight the per-sample losses and
 reduce them as Keras's ``"sum_over_batch_size"``. Unweighted batches run the steps exactly
@@ -18,13 +25,13 @@ import warnings
 import numpy as np
 
 from topograd.autograd.grad_mode import no_grad
+from topograd.primitives.softmax import softmax_array
 from topograd.tensor import Tensor
 from topograd.train import data as data_mod
 from topograd.train.data import check_finite
 from topograd.train.loop import Trainer
 
 from . import optimizers as optimizers_mod
-from ._ops import softmax_array
 from .layers import format_shape
 
 __all__ = ["KerasTrainer"]
@@ -49,9 +56,17 @@ class KerasTrainer(Trainer):
         self.fused = False
         self.regularizers = []
         self._warned_untrainable = False
+        if model.built:  # compiling a built model; else the model's build configures
+            self.configure()
+            self.check_optimizer()
 
     def configure(self) -> None:
-        """Decide the fused path and collect the penalties (the model must be built)."""
+        """Fit the step to the built model: decide the fused path, collect the layers'
+        penalties, build a new optimizer on the trainable weights.
+
+        ``compile`` (for a built model) and ``Sequential.build`` call it, so it runs
+        whenever the model's layers are built anew.
+        """
         model, loss = self.model, self.loss_fn
         last = model.layers[-1] if model.layers else None
         act = getattr(last, "activation_name", None)
@@ -59,20 +74,28 @@ class KerasTrainer(Trainer):
                       and act == loss.fusable_activation)
         self.regularizers = [t for layer in model.layers for t in layer.regularization_terms()]
         opt = self.optimizer
-        if model.built and isinstance(opt, optimizers_mod.Optimizer):
-            weights = model.trainable_weights
-            if not opt.built:
-                opt.build(weights)
-            elif [id(p) for g in opt.param_groups for p in g["params"]] != [id(w) for w in
-                                                                              weights]:
-                raise ValueError(
-                    f"the optimizer {opt.name!r} is attached to other weights (another model, "
-                    "or this model before layers were added or frozen): compile again with a "
-                    "new optimizer")
+        if isinstance(opt, optimizers_mod.Optimizer) and not opt.built:
+            opt.build(model.trainable_weights)
+
+    def check_optimizer(self) -> None:
+        """Refuse an optimizer built on other weights than the model's trainable ones
+        (another model's, or this model's before layers were added, removed or frozen).
+
+        Raises:
+            ValueError: the optimizer holds other weights; compile again with a new one.
+        """
+        opt, model = self.optimizer, self.model
+        if not (isinstance(opt, optimizers_mod.Optimizer) and opt.built):
+            return
+        held = [id(p) for g in opt.param_groups for p in g["params"]]
+        if not model.built or held != [id(w) for w in model.trainable_weights]:
+            raise ValueError(
+                f"the optimizer {opt.name!r} is attached to other weights (another model, "
+                "or this model before layers were added or frozen): compile again with a "
+                "new optimizer")
 
     def on_fit_start(self, source) -> None:
-        if self.model.built:
-            self.configure()
+        self.check_optimizer()
 
     # -- data checks -------------------------------------------------------------------
     def check_x(self, x, purpose):
@@ -105,8 +128,7 @@ class KerasTrainer(Trainer):
         if x.dtype != np.float32:
             x = x.astype(np.float32)
         if not model.built:
-            model.build((None, *x.shape[1:]))
-            self.configure()
+            model.build((None, *x.shape[1:]))  # the build configures the compiled trainer
         if purpose == "predict":
             return x, None
         where = "validation " if purpose == "validation" else ""
@@ -121,32 +143,36 @@ class KerasTrainer(Trainer):
         """``x`` as a Tensor, the model built for it first (batches from a DataLoader)."""
         xt = x if isinstance(x, Tensor) else Tensor._from_array(x)
         if not self.model.built:
-            self.model.build((None, *xt.shape[1:]))
-            self.configure()
+            self.model.build((None, *xt.shape[1:]))  # which configures the compiled trainer
         return xt
 
-    def _loss_and_pred(self, x, y, sample_weight=None):
-        model = self.model
-        xt = self._built_for(x)
-        if self.fused:
-            logits = model.call(xt, logits=True)
-            if sample_weight is None:
-                loss = self.loss_fn.from_logits_loss(y, logits)
-            else:
-                loss = self.loss_fn.from_logits_loss(y, logits, sample_weight=sample_weight)
-            pred = logits._data
-            if any(m.needs_probabilities for m in self.metrics) or \
-                    any(m.needs_probabilities for m in self.weighted_metrics):
-                pred = _activate(pred.copy(), self.loss_fn.fusable_activation)
+    def compute_loss(self, x, y, y_pred, sample_weight=None):
+        """The compiled loss of one batch plus the layers' penalties, as a scalar Tensor.
+
+        On the fused path ``y_pred`` is the last layer's pre-activation output (the
+        logits), and the loss is computed from it with the fused primitive.
+        """
+        loss_fn = self.loss_fn
+        fn = loss_fn.from_logits_loss if self.fused else loss_fn
+        if sample_weight is None:
+            loss = fn(y, y_pred)
         else:
-            out = model.call(xt)
-            if sample_weight is None:
-                loss = self.loss_fn(y, out)
-            else:
-                loss = self.loss_fn(y, out, sample_weight=sample_weight)
-            pred = out._data
+            loss = fn(y, y_pred, sample_weight=sample_weight)
         for reg, w in self.regularizers:
             loss = loss + reg(w)
+        return loss
+
+    def _loss_and_pred(self, x, y, sample_weight=None):
+        """The forward pass and the loss of one batch: ``(loss Tensor, predictions for the
+        metrics as an array)`` (probabilities on the fused path only when a metric needs
+        them)."""
+        xt = self._built_for(x)
+        out = self.model.call(xt, logits=True) if self.fused else self.model.call(xt)
+        loss = self.compute_loss(x, y, out, sample_weight)
+        pred = out._data
+        if self.fused and (any(m.needs_probabilities for m in self.metrics) or
+                           any(m.needs_probabilities for m in self.weighted_metrics)):
+            pred = _activate(pred.copy(), self.loss_fn.fusable_activation)
         return loss, pred
 
     def train_step(self, x, y, sample_weight=None):
@@ -180,25 +206,21 @@ class KerasTrainer(Trainer):
             sample_weight, class_weight = data_mod.check_fit_weights(x, sample_weight,
                                                                      class_weight)
         x, y = self.prepare(x, y, purpose)
+        if training:
+            self.check_optimizer()
         if class_weight is not None:
             sample_weight = data_mod.class_weight_to_sample_weights(y, class_weight)
         self.model.train(training)
-        metrics = self.metrics + self.weighted_metrics
-        for m in metrics:
-            m.reset_state()
-        step = self.train_step if training else self.test_step
-        loss, _ = self._batch(step, x, y, sample_weight)
-        return loss, {m.name: m.result() for m in metrics}
+        self.reset_metrics()
+        loss = self._batch(self.train_step if training else self.test_step, x, y,
+                           sample_weight)
+        return loss, {m.name: m.result() for m in self.metrics + self.weighted_metrics}
 
     def predict_step(self, x):
         model = self.model
-        out = None
-        if type(x) is np.ndarray and x.dtype == np.float32:  # no graph needed: arrays only
-            out = model._infer(x, logits=self.fused)
-        if out is None:
-            xt = self._built_for(x)
-            with no_grad():
-                out = model.call(xt, logits=True)._data if self.fused else model.call(xt)._data
+        xt = self._built_for(x)
+        with no_grad():  # the primitives run on arrays: no graph is recorded
+            out = model.call(xt, logits=True)._data if self.fused else model.call(xt)._data
         if not self.fused:
             return out
         if np.may_share_memory(out, x._data if isinstance(x, Tensor) else x):
@@ -208,7 +230,7 @@ class KerasTrainer(Trainer):
 
 def _activate(z: np.ndarray, name: str) -> np.ndarray:
     if name == "softmax":
-        return softmax_array(z)
+        return softmax_array(z, -1, inplace=True)
     from topograd.primitives.elementwise import stable_sigmoid
 
     return stable_sigmoid(z)

@@ -17,7 +17,15 @@ True
 """
 
 from . import metrics
-from .callbacks import Callback, CallbackList, CSVLogger, History, LambdaCallback, TerminateOnNaN
+from .callbacks import (
+    Callback,
+    CallbackList,
+    CSVLogger,
+    History,
+    LambdaCallback,
+    ProgbarLogger,
+    TerminateOnNaN,
+)
 from .checkpoint import load_checkpoint, load_model_state, model_state, save_checkpoint
 from .functional import evaluate, fit, predict
 from .interrupt import SigintGuard
@@ -28,8 +36,9 @@ from .saving import BackupAndRestore, ModelCheckpoint
 
 __all__ = [
     "Trainer", "fit", "evaluate", "predict", "metrics", "Progress", "SigintGuard",
-    "Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN", "EarlyStopping",
-    "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "ModelCheckpoint",
+    "Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback",
+    "TerminateOnNaN", "EarlyStopping", "LearningRateScheduler", "ReduceLROnPlateau",
+    "CSVLogger", "ModelCheckpoint",
     "BackupAndRestore", "save_checkpoint", "load_checkpoint", "model_state",
     "load_model_state", "get_lr", "set_lr",
 ]

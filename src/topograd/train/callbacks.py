@@ -5,6 +5,11 @@ ends training after the current batch), ``self.params`` (``epochs``, ``steps``,
 ``verbose``) and ``self.trainer`` (the loop's state: ``optimizer``, ``interrupted``).
 Validation metrics arrive in the epoch logs with a ``val_`` prefix.
 
+The loop only calls a :class:`CallbackList`'s hooks; what ``fit`` always does beyond the
+steps is callbacks too: :class:`History` records the epochs' logs and
+:class:`ProgbarLogger` draws the progress (:mod:`topograd.train.progress`), both added by
+the list (``add_history=True``, ``add_progbar=verbose != 0``) as in Keras.
+
 >>> from topograd.train import LambdaCallback
 >>> seen = []
 >>> cb = LambdaCallback(on_epoch_end=lambda epoch, logs: seen.append(epoch))
@@ -21,8 +26,10 @@ import sys
 
 import numpy as np
 
-__all__ = ["Callback", "CallbackList", "History", "LambdaCallback", "TerminateOnNaN",
-           "CSVLogger"]
+from .progress import Progress
+
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "LambdaCallback",
+           "TerminateOnNaN", "CSVLogger"]
 
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
                 "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end")
@@ -74,32 +81,58 @@ class Callback:
 
 
 class CallbackList:
-    """Calls a list of callbacks in order; knows which of them need per-batch calls.
+    """Calls a list of callbacks in order: the one object the training loop talks to.
 
     Batch hooks are only dispatched to callbacks that override them, and the loop skips
-    building per-batch logs when none does.
+    building per-batch logs when none does. ``add_history`` adds a :class:`History` when the
+    list has none, after the other callbacks (it records what they add to the logs) and
+    before those that must run last (``BackupAndRestore``, which saves everyone's state, the
+    History's included); ``add_progbar`` adds a :class:`ProgbarLogger` at the end. The
+    progress bar finishes its line before the other callbacks' ``on_epoch_end``,
+    ``on_test_end``, ``on_predict_end`` and ``on_train_end`` run, so that what they print
+    starts on a line of its own. Used as a context manager, the list closes a live progress
+    bar however the run ends (an error, Ctrl-C).
 
     Args:
         callbacks: Callback objects (None entries are dropped).
+        add_history: add a History when there is none (``fit`` does).
+        add_progbar: add a ProgbarLogger when there is none (``verbose != 0`` does).
         model: the model, given to every callback.
         trainer: the loop's state object, given to every callback.
         params: ``epochs``, ``steps``, ``verbose``.
 
-    >>> cbs = CallbackList([History()])
-    >>> cbs.wants("on_train_batch_end")
-    False
+    Attributes:
+        callbacks: the callbacks, in the order they are called.
+        history: the list's History, or None.
+
+    >>> cbs = CallbackList([], add_history=True)
+    >>> [type(c).__name__ for c in cbs], cbs.wants("on_train_batch_end")
+    (['History'], False)
     """
 
-    def __init__(self, callbacks=None, model=None, trainer=None, params=None) -> None:
-        self.callbacks = [c for c in (callbacks or []) if c is not None]
-        for c in self.callbacks:
+    def __init__(self, callbacks=None, *, add_history: bool = False, add_progbar: bool = False,
+                 model=None, trainer=None, params=None) -> None:
+        cbs = [c for c in (callbacks or []) if c is not None]
+        for c in cbs:
             if not isinstance(c, Callback):
                 raise TypeError(f"callbacks expected Callback objects, found "
                                 f"{type(c).__name__}")
-        self._batch = {h: [getattr(c, h) for c in self.callbacks
+        self.history = next((c for c in cbs if isinstance(c, History)), None)
+        if self.history is None and add_history:
+            self.history = History()
+            last = [c for c in cbs if getattr(c, "_run_last", False)]
+            cbs = [c for c in cbs if c not in last] + [self.history] + last
+        self._progbar = next((c for c in cbs if isinstance(c, ProgbarLogger)), None)
+        if self._progbar is None and add_progbar:
+            self._progbar = ProgbarLogger()
+            cbs.append(self._progbar)
+        self.callbacks = cbs
+        self._ending = cbs if self._progbar is None else \
+            [self._progbar] + [c for c in cbs if c is not self._progbar]
+        self._batch = {h: [getattr(c, h) for c in cbs
                            if getattr(type(c), h) is not getattr(Callback, h)]
                        for h in _BATCH_HOOKS}
-        for c in self.callbacks:
+        for c in cbs:
             c.trainer = trainer
             if model is not None:
                 c.set_model(model)
@@ -114,18 +147,22 @@ class CallbackList:
         for c in self.callbacks:
             getattr(c, name)(*args)
 
+    def _call_end(self, name, *args):
+        for c in self._ending:
+            getattr(c, name)(*args)
+
     def _call_batch(self, hook, batch, logs):
         for fn in self._batch[hook]:
             fn(batch, logs)
 
     def on_train_begin(self, logs=None): self._call("on_train_begin", logs)
-    def on_train_end(self, logs=None): self._call("on_train_end", logs)
+    def on_train_end(self, logs=None): self._call_end("on_train_end", logs)
     def on_epoch_begin(self, epoch, logs=None): self._call("on_epoch_begin", epoch, logs)
-    def on_epoch_end(self, epoch, logs=None): self._call("on_epoch_end", epoch, logs)
+    def on_epoch_end(self, epoch, logs=None): self._call_end("on_epoch_end", epoch, logs)
     def on_test_begin(self, logs=None): self._call("on_test_begin", logs)
-    def on_test_end(self, logs=None): self._call("on_test_end", logs)
+    def on_test_end(self, logs=None): self._call_end("on_test_end", logs)
     def on_predict_begin(self, logs=None): self._call("on_predict_begin", logs)
-    def on_predict_end(self, logs=None): self._call("on_predict_end", logs)
+    def on_predict_end(self, logs=None): self._call_end("on_predict_end", logs)
 
     def on_train_batch_begin(self, batch, logs=None):
         self._call_batch("on_train_batch_begin", batch, logs)
@@ -148,11 +185,19 @@ class CallbackList:
     def __iter__(self):
         return iter(self.callbacks)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self._progbar is not None:
+            self._progbar.close()
+        return False
+
 
 class History(Callback):
     """Records the logs of every epoch: ``history.history["loss"]`` is a list per key.
 
-    ``fit`` always adds one and returns it.
+    ``fit`` adds one (unless its callbacks hold one) and returns it.
 
     >>> h = History()
     >>> h.on_train_begin()
@@ -189,6 +234,99 @@ class History(Callback):
         """Restore what :meth:`state_dict` returned."""
         self.epoch = list(state["epoch"])
         self.history = {k: list(v) for k, v in state["history"].items()}
+
+
+class ProgbarLogger(Callback):
+    """Draws the progress of ``fit``, ``evaluate`` and ``predict``, in Keras's format.
+
+    It drives a :class:`~topograd.train.Progress`: a live bar on a terminal, else one line
+    per epoch, as ``params["verbose"]`` (1 or 2) says.
+
+    The loop adds one when ``verbose != 0``. In ``fit`` the validation pass draws nothing of
+    its own: its results join the epoch's line as ``val_*``.
+
+    >>> import numpy as np
+    >>> from topograd import nn, train
+    >>> model = nn.Linear(2, 2, bias=False)
+    >>> _ = train.evaluate(model, nn.CrossEntropyLoss(), np.zeros((4, 2), np.float32),
+    ...                    np.zeros(4, np.int64), verbose=2)  # doctest: +ELLIPSIS
+    1/1 - ...s/step - loss: 0.6931
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.progress = None
+        self._in_fit = False
+        self._seen = 0
+
+    def _open(self, epochs=None) -> None:
+        verbose = self.params.get("verbose", 1)
+        self.progress = Progress(verbose, epochs) if verbose else None
+        self._seen = 0
+
+    def _update(self, batch, logs) -> None:
+        self._seen = batch + 1
+        if self.progress is not None:
+            self.progress.update(self._seen, logs or {})
+
+    def _finish(self, logs) -> None:
+        if self.progress is not None:
+            self.progress.epoch_end(self._seen, logs or {})
+
+    def close(self) -> None:
+        """Stop a live bar left open (the list's context manager calls it however a run
+        ends)."""
+        if self.progress is not None:
+            self.progress.close()
+
+    # -- fit: one bar per epoch ------------------------------------------------------
+    def on_train_begin(self, logs=None):
+        self._in_fit = True
+        self._open(self.params.get("epochs"))
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._seen = 0
+        if self.progress is not None:
+            self.progress.epoch_begin(epoch, self.params.get("steps"))
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._update(batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._finish(logs)
+
+    def on_train_end(self, logs=None):
+        self._in_fit = False
+        self.close()
+
+    # -- evaluate (not fit's validation) and predict: one bar ------------------------
+    def _open_one(self) -> None:
+        self._open()
+        if self.progress is not None:
+            self.progress.epoch_begin(0, self.params.get("steps"))
+
+    def on_test_begin(self, logs=None):
+        if not self._in_fit:
+            self._open_one()
+
+    def on_test_batch_end(self, batch, logs=None):
+        if not self._in_fit:
+            self._update(batch, logs)
+
+    def on_test_end(self, logs=None):
+        if not self._in_fit:
+            self._finish(logs)
+            self.close()
+
+    def on_predict_begin(self, logs=None):
+        self._open_one()
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._update(batch, {})  # the logs hold the batch's outputs: not for display
+
+    def on_predict_end(self, logs=None):
+        self._finish({})
+        self.close()
 
 
 class LambdaCallback(Callback):

@@ -1,14 +1,28 @@
-"""What the loop trains on: arrays batched by one fancy index each, or any iterable of batches.
+"""What the loop trains on, checked before any work: batch sources, run arguments, weights.
 
-Every source yields ``(x, y, sample_weight)`` triples; ``y`` and ``sample_weight`` are None
-when there are none. Sample weights (Keras's ``sample_weight`` / ``class_weight``) are
-checked here once, before any work, and batched with x and y.
+Sections:
+
+* sources: arrays batched by one fancy index each (:class:`ArrayBatches`), or any iterable
+  of batches (:class:`IterableBatches`); every source yields ``(x, y, sample_weight)``
+  triples, ``y`` and ``sample_weight`` None when there are none;
+* checks: the numbers ``fit``/``evaluate``/``predict`` take (:func:`check_run_args`) and
+  the arrays (:func:`as_arrays`: numbers, not ragged, finite, a samples axis). Every refusal
+  names the call, the argument, what was expected and what was found; nothing is silently
+  coerced (``batch_size=0`` is refused, ``None`` means the default 32, as in Keras);
+* sample weights: Keras's ``sample_weight`` / ``class_weight``, checked once and batched
+  with x and y.
 
 >>> import numpy as np
 >>> src = ArrayBatches(np.arange(10.0).reshape(5, 2), np.arange(5), batch_size=2,
 ...                    shuffle=False)
 >>> len(src), [len(y) for _, y, _ in src.epoch()]
 (3, [2, 2, 1])
+>>> check_run_args("fit", batch_size=None, epochs=3)
+{'batch_size': 32, 'epochs': 3}
+>>> check_run_args("fit", batch_size=0)
+Traceback (most recent call last):
+...
+ValueError: fit: batch_size expected a positive int (or None for the default 32), found 0
 """
 
 from __future__ import annotations
@@ -19,68 +33,14 @@ import numbers
 
 import numpy as np
 
-from ._checks import check_numeric, describe_ragged
-
 __all__ = ["ArrayBatches", "IterableBatches", "as_source", "as_arrays", "as_array",
-           "check_finite", "split_validation", "check_sample_weight", "check_class_weight",
-           "class_weight_to_sample_weights", "check_fit_weights", "is_batch_iterable"]
+           "check_finite", "split_validation", "check_run_args", "check_numeric",
+           "describe_ragged", "check_sample_weight", "check_class_weight",
+           "class_weight_to_sample_weights", "check_fit_weights", "is_batch_iterable",
+           "DEFAULT_BATCH_SIZE"]
 
 
-def as_array(a, name: str, where: str | None = None) -> np.ndarray:
-    """The NumPy array behind ``a`` (a Tensor, an array or array-like), without copying.
-
-    A nested sequence that is not rectangular (a ragged list of lists) is refused with
-    where it stops being rectangular (ValueError), other sequences of objects with a
-    TypeError; ``where`` (``"fit"``, ...) prefixes the message.
-    """
-    if hasattr(a, "_data") and isinstance(a._data, np.ndarray):
-        return a._data
-    if isinstance(a, np.ndarray):
-        return a
-    prefix = f"{where}: " if where else ""
-    try:
-        arr = np.asarray(a)
-    except (ValueError, TypeError) as e:
-        ragged = describe_ragged(a, name) if isinstance(a, (list, tuple)) else None
-        if ragged:
-            raise ValueError(f"{prefix}{name} is a ragged nested sequence: {ragged}") from None
-        raise TypeError(f"{prefix}{name} expected an array, a Tensor or a DataLoader, found "
-                        f"{type(a).__name__}: {e}") from None
-    if arr.dtype == object:
-        check_numeric(arr, name, where)
-    return arr
-
-
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ValueError naming the first sample holding NaN or infinity (floats only).
-
-    Row sums (one BLAS matrix-vector product, faster than any elementwise pass) are a
-    screen: they are finite when every value is, unless a sum overflows, and only then
-    does the full elementwise check run.
-    """
-    if arr.dtype.kind not in "fc" or arr.size == 0:
-        return
-    if arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
-        flat = arr.reshape(len(arr), -1) if arr.ndim > 1 else arr
-        with np.errstate(all="ignore"):
-            sums = flat @ np.ones(flat.shape[-1], dtype=arr.dtype)
-        if np.isfinite(sums).all():
-            return
-    else:
-        with np.errstate(all="ignore"):
-            total = complex(np.sum(arr, dtype=np.complex128))
-        if math.isfinite(total.real) and math.isfinite(total.imag):
-            return
-    bad = ~np.isfinite(arr.reshape(len(arr), -1) if arr.ndim > 1 else arr)
-    rows = np.flatnonzero(bad.any(axis=1) if bad.ndim > 1 else bad)
-    if len(rows) == 0:
-        return
-    i = int(rows[0])
-    value = arr[i].reshape(-1)[np.flatnonzero(~np.isfinite(arr[i].reshape(-1)))[0]]
-    raise ValueError(f"{name} contains NaN or infinity: {len(rows)} sample(s), the first is "
-                     f"sample {i} (value {value}); clean or impute the data first")
-
-
+# -- sources: arrays, or any iterable of batches -------------------------------------------
 def _check_batch_size(batch_size) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or \
             batch_size < 1:
@@ -99,19 +59,23 @@ class ArrayBatches:
             (so ``topograd.manual_seed`` makes it repeatable).
         sample_weight: one weight per sample (checked: see :func:`check_sample_weight`),
             or None.
+        steps: batches per pass (the first ``steps`` of each pass's order), or None for
+            all of them.
     """
 
     def __init__(self, x: np.ndarray, y, batch_size: int, shuffle: bool,
-                 sample_weight=None) -> None:
+                 sample_weight=None, steps: int | None = None) -> None:
         self.x = x
         self.y = y
         self.sample_weight = sample_weight
         self.batch_size = _check_batch_size(batch_size)
         self.shuffle = shuffle
+        self.steps = steps
         self.n = len(x)
 
     def __len__(self) -> int:
-        return -(-self.n // self.batch_size)
+        batches = -(-self.n // self.batch_size)
+        return batches if self.steps is None else min(self.steps, batches)
 
     def epoch(self, steps: int | None = None):
         """Yield ``(x_batch, y_batch, weight_batch)`` for one pass (None where absent)."""
@@ -206,7 +170,95 @@ def as_source(x, y, batch_size, shuffle, name: str, steps=None, sample_weight=No
     if sample_weight is not None:
         w = check_sample_weight(sample_weight, len(xa), "validation sample_weight"
                                 if name == "validation" else "sample_weight")
-    return ArrayBatches(xa, ya, batch_size, shuffle, w)
+    return ArrayBatches(xa, ya, batch_size, shuffle, w, steps)
+
+
+def is_batch_iterable(x) -> bool:
+    """True for a DataLoader or any iterable of batches (not an array, Tensor, list, tuple,
+    string or dict)."""
+    if isinstance(x, np.ndarray) or hasattr(x, "_data") or \
+            isinstance(x, (list, tuple, str, bytes, dict)):
+        return False
+    return hasattr(x, "__iter__")
+
+
+def _first_len(x) -> int:
+    return len(x[0]) if isinstance(x, (tuple, list)) else len(x)
+
+
+def split_validation(x, y, fraction: float):
+    """Keras's ``validation_split``: the last ``fraction`` of the samples, before shuffling.
+
+    >>> import numpy as np
+    >>> (xt, yt), (xv, yv) = split_validation(np.arange(10), np.arange(10), 0.2)
+    >>> xt.tolist(), xv.tolist()
+    ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"validation_split expected a fraction in [0, 1), found {fraction}")
+    n = len(x)
+    cut = int(math.floor(n * (1.0 - fraction)))
+    if cut == 0 or cut == n:
+        raise ValueError(f"validation_split={fraction} leaves "
+                         f"{'no training' if cut == 0 else 'no validation'} samples out of {n}")
+    return (x[:cut], None if y is None else y[:cut]), (x[cut:], None if y is None else y[cut:])
+
+
+# -- checks: the run's arguments and the arrays, before any work ---------------------------
+DEFAULT_BATCH_SIZE = 32
+
+
+def _int(where: str, name: str, value, minimum: int, what: str, default=None):
+    if value is None and default is not None:
+        return default
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: {name} expected {what}, found {value!r} "
+                        f"({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{where}: {name} expected {what}, found {value!r}")
+    return int(value)
+
+
+def check_run_args(where: str, **args) -> dict:
+    """Check ``fit``/``evaluate``/``predict``'s numeric arguments; return them normalized.
+
+    Known names: ``batch_size`` and ``validation_batch_size`` (positive int; None: the
+    default 32, resp. ``batch_size``), ``epochs`` and ``initial_epoch`` (int >= 0),
+    ``steps``/``steps_per_epoch`` (positive int or None), ``validation_freq`` (positive
+    int), ``validation_split`` (a number in [0, 1)).
+
+    Raises:
+        TypeError: a value of the wrong type (a float, a string or a bool for an int).
+        ValueError: a value out of range.
+    """
+    out = {}
+    for name, value in args.items():
+        if name == "batch_size":
+            value = _int(where, name, value, 1, "a positive int (or None for the default "
+                         f"{DEFAULT_BATCH_SIZE})", DEFAULT_BATCH_SIZE)
+        elif name == "validation_batch_size":
+            if value is not None:
+                value = _int(where, name, value, 1, "a positive int (or None for batch_size)")
+        elif name in ("epochs", "initial_epoch"):
+            value = _int(where, name, value, 0, "a non-negative int")
+        elif name in ("steps", "steps_per_epoch"):
+            if value is not None:
+                value = _int(where, name, value, 1, "a positive int (or None for all batches)")
+        elif name == "validation_freq":
+            value = _int(where, name, value, 1, "a positive int (validate every that many "
+                         "epochs)")
+        elif name == "validation_split":
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{where}: validation_split expected a fraction in [0, 1), "
+                                f"found {value!r} ({type(value).__name__})")
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{where}: validation_split expected a fraction in [0, 1), "
+                                 f"found {value!r}")
+            value = float(value)
+        else:
+            raise KeyError(name)
+        out[name] = value
+    return out
 
 
 def as_arrays(x, y, name: str, check_x=None):
@@ -264,38 +316,160 @@ def _check_container(a, name: str, where: str) -> None:
                         "of batches): pass DataLoader(dataset, batch_size=32) instead")
 
 
-def _first_len(x) -> int:
-    return len(x[0]) if isinstance(x, (tuple, list)) else len(x)
+def as_array(a, name: str, where: str | None = None) -> np.ndarray:
+    """The NumPy array behind ``a`` (a Tensor, an array or array-like), without copying.
 
-
-def is_batch_iterable(x) -> bool:
-    """True for a DataLoader or any iterable of batches (not an array, Tensor, list, tuple,
-    string or dict)."""
-    if isinstance(x, np.ndarray) or hasattr(x, "_data") or \
-            isinstance(x, (list, tuple, str, bytes, dict)):
-        return False
-    return hasattr(x, "__iter__")
-
-
-def split_validation(x, y, fraction: float):
-    """Keras's ``validation_split``: the last ``fraction`` of the samples, before shuffling.
-
-    >>> import numpy as np
-    >>> (xt, yt), (xv, yv) = split_validation(np.arange(10), np.arange(10), 0.2)
-    >>> xt.tolist(), xv.tolist()
-    ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    A nested sequence that is not rectangular (a ragged list of lists) is refused with
+    where it stops being rectangular (ValueError), other sequences of objects with a
+    TypeError; ``where`` (``"fit"``, ...) prefixes the message.
     """
-    if not 0.0 <= fraction < 1.0:
-        raise ValueError(f"validation_split expected a fraction in [0, 1), found {fraction}")
-    n = len(x)
-    cut = int(math.floor(n * (1.0 - fraction)))
-    if cut == 0 or cut == n:
-        raise ValueError(f"validation_split={fraction} leaves "
-                         f"{'no training' if cut == 0 else 'no validation'} samples out of {n}")
-    return (x[:cut], None if y is None else y[:cut]), (x[cut:], None if y is None else y[cut:])
+    if hasattr(a, "_data") and isinstance(a._data, np.ndarray):
+        return a._data
+    if isinstance(a, np.ndarray):
+        return a
+    prefix = f"{where}: " if where else ""
+    try:
+        arr = np.asarray(a)
+    except (ValueError, TypeError) as e:
+        ragged = describe_ragged(a, name) if isinstance(a, (list, tuple)) else None
+        if ragged:
+            raise ValueError(f"{prefix}{name} is a ragged nested sequence: {ragged}") from None
+        raise TypeError(f"{prefix}{name} expected an array, a Tensor or a DataLoader, found "
+                        f"{type(a).__name__}: {e}") from None
+    if arr.dtype == object:
+        check_numeric(arr, name, where)
+    return arr
 
 
-# -- sample weights (Keras's sample_weight and class_weight) --------------------------------
+def check_numeric(arr: np.ndarray, name: str, where: str | None = None) -> None:
+    """Refuse arrays that are not numbers (bool, int, uint or float): complex, strings,
+    objects (ragged nested sequences included), dates, records.
+
+    >>> check_numeric(np.zeros(2, complex), "x", "fit")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: fit: x must be numeric (float or int) data; found dtype complex128 (complex ...
+    """
+    kind = arr.dtype.kind
+    if kind in "biuf":
+        return
+    prefix = f"{where}: " if where else ""
+    found = f"{prefix}{name} must be numeric (float or int) data; found dtype {arr.dtype}"
+    if kind == "c":
+        hint = "complex numbers are not supported: pass the real part (.real), the " \
+               "imaginary part (.imag) or the magnitude (np.abs)"
+    elif kind in "SU":
+        hint = ("strings: convert numbers written as text with .astype('float32'); "
+                "encode text (e.g. a vocabulary lookup) into numbers first")
+    elif kind == "O":
+        ragged = describe_ragged(arr, name)
+        if ragged:
+            raise ValueError(f"{prefix}{name} is a ragged nested sequence: {ragged}")
+        hint = ("Python objects: convert them with np.asarray(data, dtype='float32'), a "
+                "pandas DataFrame with df.to_numpy('float32')")
+    else:
+        hint = "convert it to numbers first"
+    raise TypeError(f"{found} ({hint})")
+
+
+def _length(item):
+    """len(item) for a sequence or an array with axes; None for a scalar or a string."""
+    if isinstance(item, (str, bytes)) or (isinstance(item, np.ndarray) and item.ndim == 0):
+        return None
+    try:
+        return len(item)
+    except TypeError:
+        return None
+
+
+def _first_shape(item) -> tuple:
+    if isinstance(item, np.ndarray) and item.dtype != object:
+        return item.shape
+    n = _length(item)
+    if n is None:
+        return ()
+    return (n,) if n == 0 else (n, *_first_shape(item[0]))
+
+
+def _what(shape) -> str:
+    return "a scalar" if shape == () else f"shape {tuple(shape)}"
+
+
+def _mismatch(item, shape: tuple, path: str):
+    """The first place where ``item`` is not of ``shape``: ``(path, found)``, or None."""
+    if isinstance(item, np.ndarray) and item.dtype != object:
+        return None if item.shape == shape else (path, _what(item.shape))
+    n = _length(item)
+    if n is None:
+        return None if shape == () else (path, "a scalar")
+    if shape == () or shape[0] != n:
+        return path, f"length {n}"
+    for k in range(n):
+        found = _mismatch(item[k], shape[1:], f"{path}[{k}]")
+        if found:
+            return found
+    return None
+
+
+def describe_ragged(seq, name: str = "x") -> str | None:
+    """Where a nested sequence stops being rectangular (items of different lengths), e.g.
+    ``"x[0] has length 3 but x[1] has length 2"``; None when it is rectangular.
+
+    Only the error paths call it (after NumPy refused the data, or for an object array).
+
+    >>> describe_ragged([[1, 2, 3], [4, 5]]).split(";")[0]
+    'x[0] has length 3 but x[1] has length 2'
+    >>> describe_ragged([[1, 2], [3, 4]]) is None
+    True
+    """
+    shape = _first_shape(seq)
+    found = _mismatch(seq, shape, "")
+    if found is None:
+        return None
+    path, what = found
+    depth = path.count("[")
+    first = "[0]" * depth
+    rest = shape[depth:]
+    expected = f"length {rest[0]}" if rest and not what.startswith("shape") else _what(rest)
+
+    def verb(d):
+        return "is a scalar" if d == "a scalar" else f"has {d}"
+
+    return (f"{name}{first} {verb(expected)} but {name}{path} {verb(what)}; every sample "
+            "must have the same shape (pad or trim them to one length)")
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ValueError naming the first sample holding NaN or infinity (floats only).
+
+    Row sums (one BLAS matrix-vector product, faster than any elementwise pass) are a
+    screen: they are finite when every value is, unless a sum overflows, and only then
+    does the full elementwise check run.
+    """
+    if arr.dtype.kind not in "fc" or arr.size == 0:
+        return
+    if arr.dtype.kind == "f" and arr.dtype.itemsize >= 4:
+        flat = arr.reshape(len(arr), -1) if arr.ndim > 1 else arr
+        with np.errstate(all="ignore"):
+            sums = flat @ np.ones(flat.shape[-1], dtype=arr.dtype)
+        if np.isfinite(sums).all():
+            return
+    else:
+        with np.errstate(all="ignore"):
+            total = complex(np.sum(arr, dtype=np.complex128))
+        if math.isfinite(total.real) and math.isfinite(total.imag):
+            return
+    bad = ~np.isfinite(arr.reshape(len(arr), -1) if arr.ndim > 1 else arr)
+    rows = np.flatnonzero(bad.any(axis=1) if bad.ndim > 1 else bad)
+    if len(rows) == 0:
+        return
+    i = int(rows[0])
+    value = arr[i].reshape(-1)[np.flatnonzero(~np.isfinite(arr[i].reshape(-1)))[0]]
+    raise ValueError(f"{name} contains NaN or infinity: {len(rows)} sample(s), the first is "
+                     f"sample {i} (value {value}); clean or impute the data first")
+
+
+# -- sample weights (Keras's sample_weight and class_weight) -------------------------------
 def check_sample_weight(sample_weight, n: int, name: str = "sample_weight") -> np.ndarray:
     """Keras's per-sample weights, checked: shape ``(n,)`` or ``(n, 1)``, numbers, finite.
 

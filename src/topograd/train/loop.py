@@ -1,10 +1,23 @@
-"""The training loop both faces share: batches, forward, loss, backward, step, metrics.
+"""The training loop both faces share: fit, evaluate and predict over one batch loop.
 
-:class:`Trainer` holds a model, a loss and an optimizer. Its ``train_step`` /
-``test_step`` / ``predict_step`` do the work of one batch (override them to change what a
-step does; the Keras face does); :meth:`Trainer.fit` runs epochs of steps with callbacks,
-validation, progress display and Ctrl-C handling. ``topograd.train.fit``, ``evaluate`` and
-``predict`` (:mod:`topograd.train.functional`) are the PyTorch-style one-call forms.
+:class:`Trainer` holds a model, a loss and an optimizer; the Keras face's trainer
+(:mod:`topograd.keras.trainer`) is a subclass. The sections below:
+
+* one batch (override these): ``train_step`` / ``test_step`` / ``predict_step`` do the
+  work of one batch; ``compute_loss`` is its loss, ``compute_metrics`` feeds the compiled
+  metrics, the loss mean is a :class:`~topograd.train.metrics.Mean` metric, and
+  ``get_metrics_result`` reads them all as the logs (Keras's trainer API);
+* data: ``prepare`` and ``check_x`` check whole arrays once, before any work (the Keras
+  face adds its own checks), and the batch sources (:mod:`topograd.train.data`);
+* the batch loop: one loop runs fit's epochs, fit's validation, evaluate and predict; it
+  only calls the callbacks' hooks (the History and the progress bar are callbacks that
+  the :class:`~topograd.train.callbacks.CallbackList` adds);
+* fit / evaluate / predict: the arguments checked, the sources built, the loop run; fit
+  turns Ctrl-C into a clean stop after the current batch
+  (:class:`~topograd.train.interrupt.SigintGuard`).
+
+``topograd.train.fit``, ``evaluate`` and ``predict`` (:mod:`topograd.train.functional`)
+are the PyTorch-style one-call forms.
 
 >>> import numpy as np, topograd
 >>> from topograd import nn, optim, train
@@ -24,26 +37,27 @@ import sys
 
 import numpy as np
 
+from topograd.autograd.grad_mode import no_grad
+from topograd.tensor import Tensor
+
 from . import data as data_mod
 from . import metrics as metrics_mod
-from ._checks import check_run_args
-from ._evaluate import EvaluateMixin
-from ._loop_helpers import (
-    _array,
-    _logs,
-    _set_stop,
-    _tensor,
-    _unpack_validation,
+from .callbacks import CallbackList, History
+from .data import (
+    ArrayBatches,
+    as_array,
+    as_source,
+    check_finite,
+    check_run_args,
+    split_validation,
 )
-from .callbacks import Callback, CallbackList, History
-from .data import ArrayBatches, as_array, as_source, check_finite, split_validation
 from .interrupt import SigintGuard
-from .progress import Progress, resolve_verbose
+from .progress import resolve_verbose
 
 __all__ = ["Trainer"]
 
 
-class Trainer(EvaluateMixin):
+class Trainer:
     """Trains a model with a loss and an optimizer: the loop behind ``fit`` in both faces.
 
     Args:
@@ -59,7 +73,8 @@ class Trainer(EvaluateMixin):
     Attributes:
         history: the :class:`History` of the last ``fit``.
         interrupted: True when the last ``fit`` was stopped by Ctrl-C.
-        callbacks: the callbacks of the running ``fit``.
+        callbacks: the callbacks of the running ``fit`` (the History and the progress bar
+            included).
         supports_sample_weight: whether ``train_step``/``test_step`` take a third
             argument, the batch's sample weights (the Keras face's do; this class's loss
             returns a reduced loss, so it has no per-sample losses to weight).
@@ -91,6 +106,7 @@ class Trainer(EvaluateMixin):
         if len(set(objs)) != len(objs):
             raise ValueError("the same Metric object appears twice in metrics/weighted_metrics;"
                              " give each list its own instance")
+        self._loss_tracker = metrics_mod.Mean(name="loss")
         self.history = None
         self.interrupted = False
         self.initial_epoch = 0
@@ -110,7 +126,7 @@ class Trainer(EvaluateMixin):
             output as an array (for the metrics).
         """
         out = self.model(_tensor(x))
-        loss = self.loss_fn(out, _tensor(y))
+        loss = self.compute_loss(x, y, out)
         self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
@@ -118,19 +134,59 @@ class Trainer(EvaluateMixin):
 
     def test_step(self, x, y):
         """Forward and loss on one batch without gradients: ``(loss, predictions)``."""
-        from topograd.autograd.grad_mode import no_grad
-
         with no_grad():
             out = self.model(_tensor(x))
-            loss = self.loss_fn(out, _tensor(y))
+            loss = self.compute_loss(x, y, out)
         return float(loss._data), out._data
 
     def predict_step(self, x):
         """The model's output for one batch, as an array, without gradients."""
-        from topograd.autograd.grad_mode import no_grad
-
         with no_grad():
             return _array(self.model(_tensor(x)))
+
+    def compute_loss(self, x, y, y_pred, sample_weight=None):
+        """The loss of one batch as a scalar Tensor: here ``loss_fn(y_pred, y)``.
+
+        Args:
+            x: the batch's inputs; y: its targets; y_pred: the model's output (a Tensor).
+            sample_weight: the batch's sample weights (only for trainers that support them).
+        """
+        if sample_weight is not None:
+            self._require_weights("sample_weight")
+        return self.loss_fn(y_pred, _tensor(y))
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> None:
+        """Add one batch to the compiled metrics (``weighted_metrics`` with its weights).
+
+        Args:
+            x: the batch's inputs; y: its targets; y_pred: the predictions as an array.
+            sample_weight: the batch's sample weights, or None (as Keras: unweighted
+                batches update the weighted metrics unweighted).
+        """
+        for m in self.metrics:
+            m.update_state(y, y_pred)
+        if sample_weight is None:
+            for m in self.weighted_metrics:
+                m.update_state(y, y_pred)
+        else:
+            for m in self.weighted_metrics:
+                m.update_state(y, y_pred, sample_weight=sample_weight)
+
+    def get_metrics_result(self) -> dict:
+        """The logs: the loss mean and every metric's result since the last reset, sorted."""
+        logs = {m.name: m.result() for m in self.metrics}
+        for m in self.weighted_metrics:
+            logs[m.name] = m.result()
+        logs["loss"] = self._loss_tracker.result()
+        return dict(sorted(logs.items()))
+
+    def reset_metrics(self) -> None:
+        """Forget what the loss mean and the metrics have seen (each epoch, each pass)."""
+        self._loss_tracker.reset_state()
+        for m in self.metrics:
+            m.reset_state()
+        for m in self.weighted_metrics:
+            m.reset_state()
 
     def set_training(self, training: bool) -> None:
         """Switch the model between training and inference behaviour (dropout, batch norm)."""
@@ -138,6 +194,19 @@ class Trainer(EvaluateMixin):
         if callable(fn):
             fn(training)
 
+    def _batch(self, step_fn, x, y, w) -> float:
+        """One step on a batch (with its sample weights, if any), then the loss mean
+        (weighted by the batch's size) and the metrics; returns the batch's loss."""
+        if w is None:
+            loss, pred = step_fn(x, y)
+        else:
+            self._require_weights("sample_weight")
+            loss, pred = step_fn(x, y, w)
+        self._loss_tracker.update_state(loss, sample_weight=_batch_len(x))
+        self.compute_metrics(x, y, pred, w)
+        return loss
+
+    # -- data ------------------------------------------------------------------------
     def prepare(self, x, y, purpose: str):
         """Check and convert whole arrays once, before any work (the Keras face adds more).
 
@@ -164,7 +233,6 @@ class Trainer(EvaluateMixin):
             purpose: ``"fit"``, ``"validation"``, ``"evaluate"`` or ``"predict"``.
         """
 
-    # -- sources ---------------------------------------------------------------------
     def _source(self, x, y, batch_size, shuffle, purpose, steps=None, sample_weight=None):
         self.batch_size = batch_size
         if sample_weight is not None:
@@ -182,6 +250,63 @@ class Trainer(EvaluateMixin):
                 "reduced loss, with no per-sample losses to weight; use the Keras face "
                 "(topograd.keras), or a subclass whose train_step/test_step take (x, y, "
                 "sample_weight) and that sets supports_sample_weight = True")
+
+    # -- the batch loop --------------------------------------------------------------
+    def _run_batches(self, source, mode: str, callbacks: CallbackList, stop=None):
+        """The one batch loop (fit's epochs, fit's validation, evaluate, predict): every
+        batch of ``source`` through the step of ``mode``, between the batch hooks.
+
+        Args:
+            source: the batches (:mod:`topograd.train.data`).
+            mode: ``"train"``, ``"test"`` or ``"predict"``: the step and the hooks.
+            callbacks: the run's :class:`CallbackList`; the logs of a batch are only
+                built when a callback overrides the batch's end hook.
+            stop: fit's question after every batch, "stop now?"; under it Ctrl-C also
+                stops after the batch (``self.interrupted`` says so), not at once.
+
+        Returns:
+            ``(batches run, outputs)``: the list of ``predict_step``'s outputs when
+            predicting, else None.
+        """
+        begin, end = f"on_{mode}_batch_begin", f"on_{mode}_batch_end"
+        on_begin = getattr(callbacks, begin) if callbacks.wants(begin) else None
+        on_end = getattr(callbacks, end) if callbacks.wants(end) else None
+        outputs = [] if mode == "predict" else None
+        step_fn = (self.train_step if mode == "train" else self.test_step if mode == "test"
+                   else self.predict_step)
+        step = 0
+        try:
+            for x, y, w in source.epoch():
+                if on_begin is not None:
+                    on_begin(step)
+                if outputs is None:
+                    self._batch(step_fn, x, y, w)
+                else:
+                    out = step_fn(x)
+                    outputs.append(out)
+                step += 1
+                if on_end is not None:
+                    on_end(step - 1, self.get_metrics_result() if outputs is None
+                           else {"outputs": out})
+                if stop is not None and stop():
+                    break
+        except KeyboardInterrupt:
+            if stop is None:
+                raise
+            self.interrupted = True
+        return step, outputs
+
+    def _test_pass(self, source, callbacks: CallbackList) -> dict:
+        """Evaluate's pass, and fit's validation: the loss and metrics over ``source``."""
+        self.reset_metrics()
+        self.set_training(False)
+        callbacks.on_test_begin()
+        steps, _ = self._run_batches(source, "test", callbacks)
+        if steps == 0:
+            raise ValueError("evaluate: the data produced no batches")
+        logs = self.get_metrics_result()
+        callbacks.on_test_end(logs)
+        return logs
 
     # -- fit -------------------------------------------------------------------------
     def fit(self, x, y=None, *, batch_size: int = 32, epochs: int = 1, verbose="auto",
@@ -205,7 +330,8 @@ class Trainer(EvaluateMixin):
                 DataLoader, evaluated after each epoch; its metrics get the ``val_`` prefix.
             shuffle: reshuffle the arrays every epoch.
             initial_epoch: the epoch to start from (for resuming).
-            steps_per_epoch: batches per epoch (for iterables without a length).
+            steps_per_epoch: batches per epoch (the first ones of each epoch's order;
+                needed for iterables without a length).
             validation_batch_size: batch size for validation (default ``batch_size``).
             validation_freq: validate every that many epochs.
             sample_weight: one weight per sample of the arrays, shape ``(n,)`` or
@@ -264,98 +390,147 @@ class Trainer(EvaluateMixin):
         """Called after the data is checked and before training starts (for subclasses)."""
 
     def _fit(self, train_src, val_src, epochs, initial_epoch, verbose, callbacks,
-             validation_freq):
-        history = History()
-        user = list(callbacks or [])
-        for c in user:
-            if not isinstance(c, Callback):
-                raise TypeError(f"callbacks expected Callback objects, found {type(c).__name__}")
-        # as Keras: History after the user's callbacks (it records what they add to the
-        # logs); backups last (they save everyone's state, History's included)
-        ordered = [c for c in user if not getattr(c, "_run_last", False)] + [history] + \
-                  [c for c in user if getattr(c, "_run_last", False)]
+             validation_freq) -> History:
         steps = len(train_src)
-        params = {"epochs": epochs, "steps": steps, "verbose": verbose}
-        cbs = CallbackList(ordered, model=self.model, trainer=self, params=params)
+        cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                           model=self.model, trainer=self,
+                           params={"epochs": epochs, "steps": steps, "verbose": verbose})
         self.callbacks = cbs.callbacks
-        self.history = history
+        self.history = history = cbs.history
         self.interrupted = False
         self.initial_epoch = initial_epoch
         self.restored_from = None
         model = self.model
         _set_stop(model, False)
-        progress = Progress(verbose, epochs) if verbose else None
-        all_metrics = self.metrics + self.weighted_metrics
-        want_begin = cbs.wants("on_train_batch_begin")
-        want_end = cbs.wants("on_train_batch_end")
-        train_step = self.train_step
         logs = {}
         epoch = initial_epoch
         step = 0
-        loss_sum = 0.0
-        seen = 0
-
-        def batch_logs():
-            return _logs(loss_sum, seen, all_metrics)
-
         with SigintGuard() as guard:
-            cbs.on_train_begin()
-            try:
-                for epoch in range(self.initial_epoch, epochs):
-                    if guard.hit:  # Ctrl-C during the last validation or epoch end
-                        self.interrupted = True
-                        break
-                    for m in all_metrics:
-                        m.reset_state()
-                    self.set_training(True)
-                    cbs.on_epoch_begin(epoch)
-                    if progress:
-                        progress.epoch_begin(epoch, steps)
-                    loss_sum = 0.0
-                    seen = 0
-                    step = 0
-                    for xb, yb, wb in train_src.epoch():
-                        if want_begin:
-                            cbs.on_train_batch_begin(step)
-                        loss, n = self._batch(train_step, xb, yb, wb)
-                        loss_sum += loss * n
-                        seen += n
-                        step += 1
-                        if want_end:
-                            cbs.on_train_batch_end(step - 1, batch_logs())
-                        if progress:
-                            progress.update(step, batch_logs)
-                        if guard.hit or model.stop_training:
+            with cbs:  # a live progress bar is closed however the epochs end
+                cbs.on_train_begin()
+                try:
+                    for epoch in range(self.initial_epoch, epochs):
+                        if guard.hit:  # Ctrl-C during the last validation or epoch end
+                            self.interrupted = True
                             break
-                    if guard.hit:
-                        self.interrupted = True
-                        break
-                    if seen == 0:
-                        raise ValueError("fit: the data produced no batches this epoch")
-                    logs = batch_logs()
-                    if val_src is not None and (epoch + 1) % validation_freq == 0:
-                        val = self._test_loop(val_src, cbs)
-                        logs.update({"val_" + k: v for k, v in val.items()})
-                    if progress:
-                        progress.epoch_end(step, logs)
-                    cbs.on_epoch_end(epoch, logs)
-                    if model.stop_training:
-                        break
-            except KeyboardInterrupt:
-                self.interrupted = True
-            finally:
-                if progress:
-                    progress.close()
+                        self.reset_metrics()
+                        self.set_training(True)
+                        cbs.on_epoch_begin(epoch)
+                        step, _ = self._run_batches(
+                            train_src, "train", cbs,
+                            stop=lambda: guard.hit or model.stop_training)
+                        if self.interrupted or guard.hit:
+                            self.interrupted = True
+                            break
+                        if step == 0:
+                            raise ValueError("fit: the data produced no batches this epoch")
+                        logs = self.get_metrics_result()
+                        if val_src is not None and (epoch + 1) % validation_freq == 0:
+                            val = self._test_pass(val_src, cbs)
+                            logs.update({"val_" + k: v for k, v in val.items()})
+                        cbs.on_epoch_end(epoch, logs)
+                        if model.stop_training:
+                            break
+                except KeyboardInterrupt:
+                    self.interrupted = True
             if self.interrupted:
                 done = len(history.epoch)
-                msg = (f"Training interrupted (Ctrl-C) in epoch {epoch + 1}/{epochs} after "
-                       f"batch {step}/{steps if steps is not None else '?'}. The model keeps "
-                       f"the weights it had then; the History holds the {done} completed "
-                       f"epoch{'s' if done != 1 else ''}.")
-                if progress:
-                    progress.message(msg, file=sys.stderr)
-                else:
-                    print(msg, file=sys.stderr, flush=True)
+                print(f"Training interrupted (Ctrl-C) in epoch {epoch + 1}/{epochs} after "
+                      f"batch {step}/{steps if steps is not None else '?'}. The model keeps "
+                      f"the weights it had then; the History holds the {done} completed "
+                      f"epoch{'s' if done != 1 else ''}.", file=sys.stderr, flush=True)
             cbs.on_train_end(logs)
         self.set_training(False)
         return history
+
+    # -- evaluate / predict ----------------------------------------------------------
+    def evaluate(self, x, y=None, *, batch_size: int = 32, verbose="auto", callbacks=None,
+                 steps: int | None = None, sample_weight=None) -> dict:
+        """The mean loss and metrics over the data, in inference mode.
+
+        Args:
+            x, y: arrays, or a DataLoader / iterable of ``(x, y)`` (or ``(x, y,
+                sample_weight)``) batches as ``x``.
+            batch_size: samples per batch for arrays (None: 32, as Keras).
+            verbose: 0, 1, 2 or ``"auto"`` (a bar or one line).
+            callbacks: Callback objects (their ``on_test_*`` hooks are called).
+            steps: evaluate only this many batches.
+            sample_weight: one weight per sample of the arrays (needs
+                ``supports_sample_weight``).
+
+        Returns:
+            ``{"loss": ..., metric name: ...}`` as floats.
+        """
+        if self.loss_fn is None:
+            raise RuntimeError("evaluate needs a loss")
+        batch_size = check_run_args("evaluate", batch_size=batch_size, steps=steps)["batch_size"]
+        verbose = resolve_verbose(verbose)
+        src = self._source(x, y, batch_size, False, "evaluate", steps, sample_weight)
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model,
+                           trainer=self, params={"steps": len(src), "verbose": verbose})
+        with cbs:
+            return self._test_pass(src, cbs)
+
+    def predict(self, x, *, batch_size: int = 32, verbose=0, callbacks=None,
+                steps: int | None = None) -> np.ndarray:
+        """The model's outputs for all of ``x``, batch by batch, as one array.
+
+        Args:
+            x: inputs (array or Tensor) or a DataLoader / iterable of batches (the first
+                item of tuple batches is the input).
+            batch_size: samples per batch for arrays (None: 32, as Keras).
+            verbose: 0, 1, 2 or ``"auto"``.
+            callbacks: Callback objects (their ``on_predict_*`` hooks are called).
+            steps: predict only this many batches.
+
+        Returns:
+            A NumPy array with one row per sample.
+        """
+        batch_size = check_run_args("predict", batch_size=batch_size, steps=steps)["batch_size"]
+        verbose = resolve_verbose(verbose)
+        self.batch_size = batch_size
+        src = as_source(x, None, batch_size, False, "predict", steps, check_x=self.check_x)
+        if isinstance(src, ArrayBatches):
+            src.x, _ = self.prepare(src.x, None, "predict")
+        cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model,
+                           trainer=self, params={"steps": len(src), "verbose": verbose})
+        self.set_training(False)
+        with cbs:
+            cbs.on_predict_begin()
+            _, outs = self._run_batches(src, "predict", cbs)
+            cbs.on_predict_end()
+        if not outs:
+            raise ValueError("predict: the data produced no batches")
+        return np.concatenate(outs) if len(outs) > 1 else outs[0]
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _tensor(a):
+    if isinstance(a, Tensor):
+        return a
+    return Tensor._from_array(a if isinstance(a, np.ndarray) else np.asarray(a))
+
+
+def _array(a):
+    return a._data if hasattr(a, "_data") else a
+
+
+def _batch_len(x) -> int:
+    return len(x) if not isinstance(x, (tuple, list)) else len(x[0])
+
+
+def _set_stop(model, value: bool) -> None:
+    try:
+        model.stop_training = value
+    except AttributeError as e:
+        raise TypeError(f"cannot set stop_training on {type(model).__name__}: {e}") from None
+
+
+def _unpack_validation(data):
+    if isinstance(data, (tuple, list)):
+        if len(data) in (2, 3):
+            return data[0], data[1], (data[2] if len(data) == 3 else None)
+        raise ValueError(f"validation_data expected (x_val, y_val) or (x_val, y_val, "
+                         f"val_sample_weight), found a {type(data).__name__} of {len(data)} "
+                         "items")
+    return data, None, None

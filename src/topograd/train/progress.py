@@ -1,4 +1,6 @@
-"""Progress display for fit/evaluate/predict, in Keras's format.
+"""Progress display for fit/evaluate/predict, in Keras's format (the drawing; the
+:class:`~topograd.train.callbacks.ProgbarLogger` callback that ``fit``/``evaluate``/
+``predict`` add when ``verbose != 0`` drives it).
 
 On a terminal (``verbose=1``) a live bar per epoch, redrawn at most every ``interval``
 seconds and drawn with `rich <https://github.com/Textualize/rich>`_ when it is installed
@@ -101,8 +103,9 @@ def _format_eta(eta: float) -> str:
 class Progress:
     """Draws the progress of fit (one bar or line per epoch), evaluate or predict.
 
-    The loop calls :meth:`epoch_begin`, then :meth:`update` after every batch (cheap: it
-    only redraws when ``interval`` seconds have passed), then :meth:`epoch_end`.
+    :class:`~topograd.train.callbacks.ProgbarLogger` calls :meth:`epoch_begin`, then
+    :meth:`update` after every batch (cheap: it only redraws when ``interval`` seconds have
+    passed), then :meth:`epoch_end`.
 
     Args:
         verbose: 1 (live bar on a terminal; one final line per epoch otherwise) or 2 (one
@@ -159,8 +162,13 @@ class Progress:
         if self.use_rich:
             self._start_rich()
 
-    def update(self, step: int, logs_fn) -> None:
-        """Note that ``step`` batches are done; redraw if due. ``logs_fn()`` gives the logs."""
+    def update(self, step: int, logs) -> None:
+        """Note that ``step`` batches are done; redraw if due.
+
+        Args:
+            step: the batches done in this epoch.
+            logs: the logs so far, or a function returning them (called only to redraw).
+        """
         if step == 1:
             self._after_first = time.perf_counter()
         if not self.dynamic:
@@ -169,7 +177,7 @@ class Progress:
         if now < self._next_draw:
             return
         self._next_draw = now + self.interval
-        self._draw(self._bar_line(step, logs_fn(), now, final=False))
+        self._draw(self._bar_line(step, logs() if callable(logs) else logs, now, final=False))
 
     def epoch_end(self, step: int, logs: dict) -> None:
         """Draw the final line of the epoch (with its validation logs, if any)."""
@@ -184,20 +192,21 @@ class Progress:
         elif self.dynamic:
             self._draw(line)
             self._write("\n")
+            self._prev_width = 0
         else:
             self._print(_render(line, ansi=False))
 
     def message(self, text: str, file=None) -> None:
         """Print a line without breaking a live bar (it is closed first)."""
+        self.close()
+        print(text, file=file if file is not None else self.file, flush=True)
+
+    def close(self) -> None:
+        """Stop a live bar left open and end its line (after an error or an interruption)."""
         self._stop_rich()
         if self.dynamic and self._prev_width:
             self._write("\n")
             self._prev_width = 0
-        print(text, file=file if file is not None else self.file, flush=True)
-
-    def close(self) -> None:
-        """Stop a live bar left open (after an error or an interruption)."""
-        self._stop_rich()
 
     # -- formatting ------------------------------------------------------------------
     def _time_per_step(self, step: int, now: float) -> float:
