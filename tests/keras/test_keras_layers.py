@@ -75,6 +75,22 @@ def test_batch_normalization_layer_modes_and_weights():
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-6)
 
 
+def test_batch_normalization_on_another_axis():
+    bn = layers.BatchNormalization(axis=1, momentum=0.5, input_shape=(3, 4, 4))
+    assert [w.shape for w in bn.get_weights()] == [(3,)] * 4
+    x = rng.normal(1.0, 2.0, size=(8, 3, 4, 4)).astype(np.float32)
+    out = bn(x).numpy()
+    np.testing.assert_allclose(out.mean((0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(out.std((0, 2, 3)), 1, rtol=1e-3)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), 0.5 * x.mean((0, 2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), 0.5 + 0.5 * x.var((0, 2, 3)),
+                               rtol=1e-5)  # Keras's rule: the biased variance
+    with pytest.raises(NotImplementedError, match="axis"):
+        layers.BatchNormalization(axis=0)
+    with pytest.raises(ValueError, match="out of range"):
+        layers.BatchNormalization(axis=3, input_shape=(4,))
+
+
 def test_activation_flatten_and_input():
     x = topograd.tensor([[-1.0, 0.0, 2.0]])
     assert layers.Activation("relu")(x).tolist() == [[0.0, 0.0, 2.0]]

@@ -1,4 +1,4 @@
-"""predict runs built-in layers on plain arrays: the same numbers as the Tensor path."""
+"""predict runs the layers' primitives on plain arrays: no graph, the numbers of the graph."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 
 import topograd
 from topograd.keras import layers, models
+from topograd.primitives import nn as P
 
 
 def _model(loss="categorical_crossentropy"):
@@ -30,28 +31,34 @@ def _model(loss="categorical_crossentropy"):
     return model, x
 
 
-def _tensor_path(model, x, batch_size):
-    """predict with a no-op hook on the first layer: the graph path, as before."""
-    handle = model.layers[0].register_forward_hook(lambda m, a, out: None)
-    try:
-        return model.predict(x, batch_size=batch_size, verbose=0)
-    finally:
-        handle.remove()
+def _graph_path(model, x, batch_size):
+    """The model called on Tensors batch by batch in inference mode, recording the graph
+    (its weights require grad), then the output's arrays."""
+    model.eval()
+    outs = []
+    for i in range(0, len(x), batch_size):
+        out = model(topograd.tensor(x[i:i + batch_size]))
+        assert out.requires_grad  # a graph was recorded
+        outs.append(out.detach().numpy())
+    return np.concatenate(outs)
 
 
 @pytest.mark.parametrize("loss", ["categorical_crossentropy", "mse"])
 @pytest.mark.parametrize("batch_size", [7, 64])
-def test_array_path_equals_tensor_path(loss, batch_size):
+def test_array_path_equals_graph_path(loss, batch_size, monkeypatch):
     model, x = _model(loss)
-    seen = []
-    original = layers.Dense._infer
-    layers.Dense._infer = lambda self, *a, **k: seen.append(1) or original(self, *a, **k)
-    try:
-        fast = model.predict(x, batch_size=batch_size, verbose=0)
-    finally:
-        layers.Dense._infer = original
-    assert seen, "predict did not take the array path"
-    slow = _tensor_path(model, x, batch_size)
+    recorded = []
+    forward = P.Linear.forward
+
+    def spy(ctx, *args, **kwargs):
+        recorded.append(any(ctx.needs_input_grad))
+        return forward(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(P.Linear, "forward", staticmethod(spy))
+    fast = model.predict(x, batch_size=batch_size, verbose=0)
+    assert recorded and not any(recorded), "predict recorded a graph"
+    monkeypatch.undo()
+    slow = _graph_path(model, x, batch_size)
     np.testing.assert_array_equal(fast, slow)
     np.testing.assert_allclose(fast.sum(axis=1), 1, rtol=1e-6)
     assert not model.training  # inference mode, dropout off: two calls agree

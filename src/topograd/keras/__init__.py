@@ -27,11 +27,12 @@ from . import (
     models,
     optimizers,
     regularizers,
+    saving,
     utils,
 )
 from .layers import Input
 from .models import Model, Sequential
 
 __all__ = ["activations", "backend", "callbacks", "datasets", "initializers", "layers",
-           "losses", "metrics", "models", "optimizers", "regularizers", "utils", "Input",
-           "Model", "Sequential"]
+           "losses", "metrics", "models", "optimizers", "regularizers", "saving", "utils",
+           "Input", "Model", "Sequential"]

@@ -1,8 +1,17 @@
-"""Keras layers: Dense, Activation, Dropout, BatchNormalization, Flatten, Input.
+"""Keras layers: Dense, Activation, Dropout, Flatten, BatchNormalization, Input.
 
 Layers are ``topograd.nn.Module`` objects whose weights are created when the input size
-is known: from ``input_shape=`` or on the first call. A Dense kernel is (in, out), as in
-Keras, and a Dense layer with a relu/sigmoid/tanh/linear activation is one fused graph node.
+is known: from ``input_shape=`` or on the first call. They keep Keras's names, defaults
+and weight layouts and have no math of their own: a Dense kernel is (in, out), as in
+Keras, and ``Dense`` runs :class:`topograd.primitives.nn.Linear` on it with its
+relu/sigmoid/tanh activation fused into the same node; ``BatchNormalization`` runs
+:class:`topograd.primitives.nn.BatchNorm` with Keras's axis and momentum convention; the
+activations are :mod:`topograd.keras.activations`. The same primitives serve
+``topograd.nn``; with no gradient to record (``predict``) they run on arrays alone.
+
+Sections: the ``Layer`` base; the core layers (``Dense``, ``Activation``, ``Dropout``,
+``Flatten``); normalization (``BatchNormalization``); the symbolic input (``Input``,
+``InputLayer``, ``KerasTensor``).
 
 >>> from topograd.keras import layers
 >>> d = layers.Dense(3, activation="relu", input_shape=(4,))
@@ -18,18 +27,29 @@ import numpy as np
 
 import topograd.nn.functional as F
 from topograd.nn.modules.module import Module
+from topograd.primitives.nn import FUSED_ACTIVATIONS, BatchNorm, Linear
 from topograd.tensor import Parameter, Tensor
 
-from . import _ops, initializers, regularizers
 from . import activations as activations_mod
+from . import initializers, regularizers
 from .backend import snake_case, unique_name
 
 __all__ = ["Layer", "Dense", "Activation", "Dropout", "BatchNormalization", "Flatten",
            "InputLayer", "Input", "KerasTensor"]
 
 
+# -- the Layer base ---------------------------------------------------------------------
+
+
+_FLOAT32 = np.dtype(np.float32)
+
+
 def _as_tensor(x) -> Tensor:
+    """``x`` as a float32 Tensor: the Keras face computes in float32, as Keras casts a
+    layer's floating inputs to its dtype."""
     if isinstance(x, Tensor):
+        if x._data.dtype != np.float32 and x._data.dtype.kind == "f":
+            return x.float()
         return x
     arr = np.asarray(x)
     if arr.dtype != np.float32 and arr.dtype.kind in "fiub":
@@ -72,6 +92,10 @@ class Layer(Module):
     >>> Double()(topograd.ones(1, 2)).tolist()
     [[2.0, 2.0]]
     """
+
+    #: Which face the layer belongs to (``nn.Module`` says ``"nn"``): what saving, ONNX
+    #: export and the CLI ask instead of guessing from module names.
+    _face = "keras"
 
     def __init__(self, *, name=None, input_shape=None, batch_input_shape=None,
                  input_dim=None, trainable: bool = True, dtype=None, **kwargs) -> None:
@@ -125,14 +149,11 @@ class Layer(Module):
         raise NotImplementedError(f"{type(self).__name__} must define call(x)")
 
     def forward(self, x, **kwargs):
-        x = _as_tensor(x)
+        if type(x) is not Tensor or x._data.dtype is not _FLOAT32:
+            x = _as_tensor(x)
         if not self.built:
             self.build_for((None, *x.shape[1:]))
         return self.call(x, **kwargs)
-
-    #: ``_infer(x)`` (on a built layer in inference mode): what ``call`` computes, on a
-    #: NumPy array and without the graph machinery, for ``predict``. None: not available.
-    _infer = None
 
     # -- weights ---------------------------------------------------------------------
     @property
@@ -219,6 +240,9 @@ class Layer(Module):
         return f"name={self.name!r}"
 
 
+# -- core layers ------------------------------------------------------------------------
+
+
 class Dense(Layer):
     """A densely connected layer: ``activation(x @ kernel + bias)``, kernel (in, out).
 
@@ -252,6 +276,12 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations_mod.get(activation)
         self.activation_name = activations_mod.serialize(self.activation)
+        # the Linear primitive applies a built-in relu/sigmoid/tanh in its own node; any
+        # other activation (softmax, gelu, a function of the user's) runs after it
+        name = self.activation_name
+        self._fused = (name if name in FUSED_ACTIVATIONS
+                       and activations_mod.ACTIVATIONS[name] is self.activation else None)
+        self._after = self._fused is None and self.activation is not activations_mod.linear
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -272,38 +302,18 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
 
-    def _check_input(self, shape, kernel) -> None:
-        if shape[-1] != kernel.shape[0]:
-            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
-                             f"expected axis -1 of input shape to have value {kernel.shape[0]}, "
-                             f"but received input with shape {format_shape(tuple(shape))}")
-
     def call(self, x, logits: bool = False):
-        kernel = self._parameters["kernel"]
-        self._check_input(x.shape, kernel)
-        act = "linear" if logits else self.activation_name
-        fused = act if act in _ops.FUSED_ACTIVATIONS else "linear"
-        if self.use_bias:
-            out = _ops.Dense.apply(x, kernel, self._parameters["bias"], activation=fused)
-        else:
-            out = _ops.Dense.apply(x, kernel, activation=fused)
-        if act != fused:
-            out = self.activation(out)
-        return out
-
-    def _infer(self, x, logits: bool = False):
         params = self._parameters
-        kernel = params["kernel"]._data
-        self._check_input(x.shape, kernel)
-        act = "linear" if logits else self.activation_name
-        fused = act if act in _ops.FUSED_ACTIVATIONS else "linear"
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        out = _ops.dense_array(x2, kernel, params["bias"]._data if self.use_bias else None,
-                               fused)
-        if x.ndim != 2:
-            out = out.reshape(x.shape[:-1] + (kernel.shape[1],))
-        if act != fused:
-            out = self.activation(Tensor._from_array(out))._data
+        kernel = params["kernel"]
+        shape, n_in = x._data.shape, kernel._data.shape[0]
+        if not shape or shape[-1] != n_in:
+            raise ValueError(f'Input 0 of layer "{self.name}" is incompatible with the layer: '
+                             f"expected axis -1 of input shape to have value {n_in}, "
+                             f"but received input with shape {format_shape(shape)}")
+        out = Linear.apply(x, kernel, params["bias"] if self.use_bias else None,
+                           layout="in_out", activation=None if logits else self._fused)
+        if self._after and not logits:
+            out = self.activation(out)
         return out
 
     def regularization_terms(self):
@@ -340,9 +350,6 @@ class Activation(Layer):
     def call(self, x, logits: bool = False):
         return x if logits else self.activation(x)
 
-    def _infer(self, x, logits: bool = False):
-        return x if logits else self.activation(Tensor._from_array(x))._data
-
     def extra_repr(self):
         return f"name={self.name!r}, activation={self.activation_name!r}"
 
@@ -376,9 +383,6 @@ class Dropout(Layer):
             return F.dropout(x, self.rate, training=True)
         return x
 
-    def _infer(self, x):
-        return x
-
     def extra_repr(self):
         return f"name={self.name!r}, rate={self.rate}"
 
@@ -404,10 +408,128 @@ class Flatten(Layer):
     def call(self, x):
         return x.reshape(x.shape[0], -1)
 
-    def _infer(self, x):
-        return x.reshape(x.shape[0], -1)
+
+# -- normalization ----------------------------------------------------------------------
 
 
-# Layers in their own modules (they build on Layer above), re-exported from here.
-from ._batch_normalization import BatchNormalization  # noqa: E402
-from ._input_layer import Input, InputLayer, KerasTensor  # noqa: E402
+class BatchNormalization(Layer):
+    """Normalizes each feature by the batch's statistics (training) or moving averages.
+
+    Keras's rule: ``moving = moving * momentum + batch * (1 - momentum)``, with the batch's
+    biased variance; output ``gamma * (x - mean) / sqrt(var + epsilon) + beta``. The
+    ``axis`` holds the features (the last one by default).
+
+    Args:
+        axis: the feature axis (an int, not the batch axis 0; default -1).
+        momentum: of the moving averages (default 0.99).
+        epsilon: added to the variance (default 1e-3).
+        center, scale: learn ``beta`` / ``gamma``.
+
+    >>> from topograd.keras import layers
+    >>> [w.shape for w in layers.BatchNormalization(input_shape=(3,)).get_weights()]
+    [(3,), (3,), (3,), (3,)]
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True, beta_initializer="zeros",
+                 gamma_initializer="ones", moving_mean_initializer="zeros",
+                 moving_variance_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis == 0:
+            raise NotImplementedError(f"BatchNormalization: axis expected one int other than "
+                                      f"the batch axis 0, found {axis!r}")
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = center
+        self.scale = scale
+        self.inits = (beta_initializer, gamma_initializer, moving_mean_initializer,
+                      moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        if self.input_shape_declared is not None:
+            self.build_for(self.input_shape_declared)
+
+    def build(self, input_shape):
+        if not -len(input_shape) < self.axis < len(input_shape):
+            raise ValueError(f'BatchNormalization layer "{self.name}": axis {self.axis} is out '
+                             f"of range for input shape {format_shape(input_shape)}")
+        c = input_shape[self.axis]
+        if c is None:
+            raise ValueError(f'BatchNormalization layer "{self.name}" needs a known size on '
+                             f"axis {self.axis}, found input shape {format_shape(input_shape)}")
+        beta_i, gamma_i, mean_i, var_i = self.inits
+        if self.scale:
+            self.add_weight("gamma", (c,), gamma_i)
+        if self.center:
+            self.add_weight("beta", (c,), beta_i)
+        self.add_weight("moving_mean", (c,), mean_i, trainable=False)
+        self.add_weight("moving_variance", (c,), var_i, trainable=False)
+
+    def call(self, x):
+        params, buffers = self._parameters, self._buffers
+        return BatchNorm.apply(x, params.get("gamma"), params.get("beta"),
+                               running_mean=buffers["moving_mean"]._data,
+                               running_var=buffers["moving_variance"]._data,
+                               training=self.training, momentum=self.momentum,
+                               eps=self.epsilon, axis=self.axis, convention="keras")
+
+    def regularization_terms(self):
+        terms = []
+        if self.gamma_regularizer is not None and self.scale:
+            terms.append((self.gamma_regularizer, self.gamma))
+        if self.beta_regularizer is not None and self.center:
+            terms.append((self.beta_regularizer, self.beta))
+        return terms
+
+
+# -- the symbolic input -----------------------------------------------------------------
+
+
+class KerasTensor:
+    """A symbolic input: what ``Input(shape=...)`` returns, to start a Sequential model.
+
+    Attributes:
+        shape: the batch shape, e.g. ``(None, 784)``.
+
+    >>> KerasTensor((None, 784)).shape
+    (None, 784)
+    """
+
+    def __init__(self, shape, name=None) -> None:
+        self.shape = tuple(shape)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={format_shape(self.shape)}, name={self.name}>"
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs) -> KerasTensor:
+    """A symbolic input of one sample's ``shape``: ``Sequential([Input((784,)), ...])``.
+
+    >>> Input(shape=(784,)).shape
+    (None, 784)
+    """
+    if shape is None:
+        raise ValueError("Input needs a shape, e.g. Input(shape=(784,))")
+    if isinstance(shape, int):
+        shape = (shape,)
+    return KerasTensor((batch_size, *tuple(shape)), name or unique_name("input_layer"))
+
+
+class InputLayer(Layer):
+    """Declares the input shape of a Sequential model (not a computing layer).
+
+    >>> InputLayer(shape=(784,)).input_shape
+    (None, 784)
+    """
+
+    def __init__(self, shape=None, batch_size=None, input_shape=None, **kwargs) -> None:
+        super().__init__(input_shape=shape if shape is not None else input_shape, **kwargs)
+        if self.input_shape_declared is None:
+            raise ValueError("InputLayer needs a shape, e.g. InputLayer(shape=(784,))")
+        self.input_shape_declared = (batch_size, *self.input_shape_declared[1:])
+
+    def call(self, x):
+        return x

@@ -1,7 +1,10 @@
 """Keras models: ``Sequential`` with compile / fit / evaluate / predict / summary.
 
-``fit`` runs :class:`topograd.train.Trainer`'s loop; this module adds Keras's data checks
-and the fused softmax + cross-entropy step.
+``fit``/``evaluate``/``predict`` run :class:`topograd.keras.trainer.KerasTrainer` (the
+one loop of :mod:`topograd.train`, with Keras's data checks and the fused softmax +
+cross-entropy step); ``predict`` calls the layers under ``no_grad``, so their primitives
+run on arrays and record nothing. The sections: ``Model`` (compile, fit, evaluate,
+predict, saving, summary), ``Sequential``, helpers, ``load_model``.
 
 >>> import numpy as np, topograd
 >>> from topograd.keras import models, layers
@@ -27,8 +30,6 @@ from topograd.tensor import Tensor
 from . import losses as losses_mod
 from . import metrics as metrics_mod
 from . import optimizers as optimizers_mod
-from ._model_helpers import _ARRAY_PATH as _ARRAY_PATH
-from ._model_helpers import _has_array_path, _NoLoss, _ordered, _size
 from .layers import InputLayer, KerasTensor, Layer, format_shape
 from .trainer import KerasTrainer as _KerasTrainer
 
@@ -100,8 +101,6 @@ class Model(Layer):
         self.compiled_weighted_metrics = [metrics_mod.get(m) for m in (weighted_metrics or [])]
         self._trainer = _KerasTrainer(self, self.loss, self.optimizer, self.compiled_metrics,
                                       self.compiled_weighted_metrics)
-        if self.built:
-            self._trainer.configure()
 
     def _require_compiled(self, what: str) -> _KerasTrainer:
         if self._trainer is None:
@@ -164,8 +163,6 @@ class Model(Layer):
             raise NotImplementedError("validation_steps is not supported yet")
         if x is None:
             raise ValueError("fit() needs x")
-        if self.built:
-            trainer.configure()
         history = trainer.fit(x, y, batch_size=batch_size, epochs=epochs,
                               verbose=verbose, callbacks=callbacks,
                               validation_split=validation_split,
@@ -198,8 +195,6 @@ class Model(Layer):
             *weighted_metrics]`` (compile's order), or a dict with ``return_dict=True``.
         """
         trainer = self._require_compiled("evaluating")
-        if self.built:
-            trainer.configure()
         logs = trainer.evaluate(x, y, batch_size=batch_size, verbose=verbose,
                                 callbacks=callbacks, steps=steps, sample_weight=sample_weight)
         if return_dict:
@@ -209,8 +204,6 @@ class Model(Layer):
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, batch by batch, as one NumPy array."""
         trainer = self._trainer or _KerasTrainer(self, _NoLoss(), None, [])
-        if self.built:
-            trainer.configure()
         return trainer.predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
                                callbacks=callbacks)
 
@@ -233,7 +226,7 @@ class Model(Layer):
         n = len(x) if hasattr(x, "__len__") and not isinstance(x, (str, bytes, dict)) else 0
         return self.predict(x, batch_size=n or None, verbose=0)
 
-    # -- saving (topograd.io: safetensors + JSON, atomic, no pickle) ----------------------
+    # -- saving (keras.saving: the schema; topograd.io: safetensors + JSON, atomic) --------
     def save(self, filepath, include_optimizer: bool = True) -> None:
         """Save the architecture, compile settings, weights and optimizer state to one file.
 
@@ -241,11 +234,23 @@ class Model(Layer):
         ``.safetensors`` (a name without an extension is accepted as well); ``.keras``,
         ``.h5`` and any other extension raise a ValueError, as Keras 3 refuses a name whose
         format it does not write. Reload with :func:`load_model`; see
-        :func:`topograd.io.save_model`.
+        :func:`topograd.keras.saving.save_model`.
         """
-        from topograd.io import save_model
+        self._save_model(filepath, include_optimizer=include_optimizer)
 
-        save_model(self, filepath, include_optimizer=include_optimizer)
+    def _save_model(self, filepath, *, include_optimizer: bool = True, extra=None) -> None:
+        # how a model says it can be saved whole: topograd.io.save_model and
+        # ModelCheckpoint call this, without knowing the face
+        from .saving import save_model
+
+        save_model(self, filepath, include_optimizer=include_optimizer, extra=extra)
+
+    def _saved_weight_names(self) -> dict:
+        """``{name in a file: name in state_dict()}``: files name weights by layer position
+        (``"0.kernel"``), as Keras matches weights by layer order (the auto-generated layer
+        names differ between two models built in one process)."""
+        return {f"{i}.{k}": f"{layer.name}.{k}" for i, layer in enumerate(self.layers)
+                for k in layer.state_dict()}
 
     def save_weights(self, filepath) -> None:
         """Write the weights to a safetensors file (matched by layer order on load).
@@ -363,8 +368,8 @@ class Sequential(Model):
             raise TypeError("there are no layers in the model")
         layer = self._layers.pop()
         del self._modules[layer.name]
-        if self.built and self._layers:
-            self.output_shape_ = self._layers[-1].output_shape
+        if self.built:
+            self.build(self.build_shape)  # as Keras's pop(rebuild=True)
         return layer
 
     def build(self, input_shape=None) -> None:
@@ -379,6 +384,8 @@ class Sequential(Model):
             shape = layer.build_for(shape)
         self.output_shape_ = shape
         self.built = bool(self._layers)
+        if self.built and self._trainer is not None:
+            self._trainer.configure()  # the step follows the layers (fused path, penalties)
 
     def call(self, x, logits: bool = False):
         layers = self._layers
@@ -389,27 +396,39 @@ class Sequential(Model):
         last = layers[-1]
         return last(x, logits=True) if logits else last(x)
 
-    def _infer(self, x: np.ndarray, logits: bool = False):
-        """What ``call`` computes in inference mode, on arrays (for predict), or None when
-        a layer has no array path (a custom layer) or carries hooks."""
-        layers = self._layers
-        if not (layers and self.built) or self.training or \
-                not all(map(_has_array_path, layers)):
-            return None
-        for layer in layers[:-1]:
-            x = layer._infer(x)
-        last = layers[-1]
-        return last._infer(x, logits=True) if logits else last._infer(x)
-
     def forward(self, x, **kwargs):
         x = x if isinstance(x, Tensor) else Tensor._from_array(
             np.asarray(x, dtype=np.float32))
         if not self.built:
             self.build((None, *x.shape[1:]))
-            if self._trainer is not None:
-                self._trainer.configure()
         return self.call(x, **kwargs)
 
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _ordered(loss, logs: dict, model):
+    """Keras's list form of results: the loss alone, or ``[loss, *metrics]``."""
+    metrics = model.compiled_metrics + model.compiled_weighted_metrics
+    return [loss] + [logs[m.name] for m in metrics] if metrics else loss
+
+
+def _size(n_params: int) -> str:
+    """The summary's size of ``n_params`` float32 values: ``"1.55 MB"``."""
+    b = n_params * 4
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2), ("KB", 1024)):
+        if b >= scale:
+            return f"{b / scale:.2f} {unit}"
+    return f"{b:.2f} B"
+
+
+class _NoLoss(losses_mod.Loss):
+    """The loss of the trainer an uncompiled model predicts with (never computed)."""
+
+    name = "none"
+
+
+# -- loading ----------------------------------------------------------------------------
 
 
 def load_model(filepath, compile: bool = True):
@@ -423,6 +442,6 @@ def load_model(filepath, compile: bool = True):
     >>> load_model(path).count_params()
     8
     """
-    from topograd.io import load_model as _load
+    from .saving import load_model as _load
 
     return _load(filepath, compile=compile)

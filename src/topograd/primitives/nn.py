@@ -2,11 +2,21 @@
 
 NumPy cannot fuse a chain of small operations, so the compounds a training step spends
 its time in are single graph nodes with hand-written backward rules: ``Linear`` is
-``x @ W.T + b`` in one node, ``CrossEntropy`` is log-softmax and the negative
-log-likelihood in one node whose backward is ``(softmax - onehot) / N``.
+``x @ W.T + b`` (plus a fused relu/sigmoid/tanh) in one node, ``CrossEntropy`` is
+log-softmax and the negative log-likelihood in one node whose backward is
+``(softmax - onehot) / N``.
 
-Inputs are validated by ``topograd.nn.functional``; these classes assume sane arrays.
-Every backward returns None for inputs that need no gradient (``ctx.next_edges``).
+Both faces run on these same primitives: ``nn.Linear`` and Keras's ``Dense`` call
+:class:`Linear` (PyTorch's (out, in) weight, or Keras's (in, out) kernel with its
+activation fused), ``nn.BatchNorm1d/2d`` and Keras's ``BatchNormalization`` call
+:class:`BatchNorm` (the channel axis and the running-statistics convention are
+arguments). Nothing is recorded when no input needs a gradient (``no_grad``, inference):
+then a primitive is its forward on arrays, which is what ``predict`` runs.
+
+Inputs are validated by the layers and ``topograd.nn.functional``; these classes assume
+sane arrays. Each keeps only what its backward needs (inputs and outputs declared by
+index, other arrays by ``save_for_backward``) and returns None for inputs that need no
+gradient (``ctx.needs_input_grad``).
 
 Double backward: ``Linear``'s rule is written with operations that arrays and Tensors
 share, so ``create_graph=True`` differentiates through it. The other rules here are
@@ -23,8 +33,8 @@ import math
 import numpy as np
 
 from ..random import default_generator
-from ._fused import _array_only, _need
-from .elementwise import Primitive, stable_sigmoid
+from .base import Primitive, array_only
+from .elementwise import stable_sigmoid
 from .nn_loss import (  # noqa: F401 - the losses: nn_loss.py, re-exported here
     BinaryCrossEntropy,
     BinaryCrossEntropyWithLogits,
@@ -52,21 +62,54 @@ def _load_scipy_erf():
 
 # -- linear ---------------------------------------------------------------------------
 
+#: The activations :class:`Linear` applies to its product in place, in the same node.
+FUSED_ACTIVATIONS = ("relu", "sigmoid", "tanh")
+
+#: The weight layouts :class:`Linear` takes: PyTorch's (out, in), Keras's (in, out).
+LAYOUTS = ("out_in", "in_out")
+
 
 def _dtype_name(dt) -> str:
     return {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long",
             "int32": "Int"}.get(np.dtype(dt).name, np.dtype(dt).name)
 
 
-class Linear(Primitive):
-    """``x @ W.T + b`` for x of shape (..., in), W (out, in), b (out,) or None.
+def _activate_(out: np.ndarray, activation: str) -> np.ndarray:
+    """``activation(out)``, in place where NumPy allows (sigmoid makes a new array)."""
+    if activation == "relu":
+        np.maximum(out, 0, out=out)
+    elif activation == "tanh":
+        np.tanh(out, out=out)
+    elif activation == "sigmoid":
+        out = stable_sigmoid(out)
+    else:
+        raise ValueError(f"linear: activation expected None or one of {FUSED_ACTIVATIONS}, "
+                         f"found {activation!r}")
+    return out
 
-    Backward: gx = g @ W, gW = g.T @ x, gb = g.sum(0), each only when needed. The rule
-    also runs on Tensors, so double backward works.
+
+class Linear(Primitive):
+    """``activation(x @ W.T + b)`` or ``activation(x @ K + b)`` in one node.
+
+    x has shape (..., in); the weight is PyTorch's W of shape (out, in) with
+    ``layout="out_in"`` (the default) or Keras's kernel K of shape (in, out) with
+    ``layout="in_out"`` (then ``x @ K`` needs no transpose and K's gradient ``x.T @ g``
+    comes out in K's own layout); b is (out,) or None. ``activation`` is None or one of
+    :data:`FUSED_ACTIVATIONS`, applied in place on the product and differentiated from
+    the output, which the node then keeps instead of a second array.
+
+    Backward: gz = g * act'(out); gx = gz @ W (gz @ K.T), gW = gz.T @ x (gK = x.T @ gz),
+    gb = gz.sum(0), each only when needed. The rule also runs on Tensors, so double
+    backward works.
+
+    >>> import numpy as np, topograd
+    >>> x, k = topograd.ones(2, 3), topograd.tensor(np.full((3, 4), -1.0, np.float32))
+    >>> Linear.apply(x, k, layout="in_out", activation="relu").tolist()
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]
     """
 
     @staticmethod
-    def forward(ctx, x, w, b=None):
+    def forward(ctx, x, w, b=None, *, layout="out_in", activation=None):
         if x.dtype != w.dtype:
             raise RuntimeError(
                 f"mat1 and mat2 must have the same dtype, but got {_dtype_name(x.dtype)} and "
@@ -74,41 +117,72 @@ class Linear(Primitive):
                 f"with .{'double' if w.dtype == np.float64 else 'float'}() or the module with "
                 f".{'double' if x.dtype == np.float64 else 'float'}()"
             )
-        k = w.shape[1]
-        if x.ndim == 0:
+        in_out = layout == "in_out"
+        if in_out:
+            k, n_out = w.shape
+        elif layout == "out_in":
+            n_out, k = w.shape
+        else:
+            raise ValueError(f"linear: layout expected one of {LAYOUTS}, found {layout!r}")
+        nd = x.ndim
+        if nd == 2:
+            x2 = x
+        elif nd == 0:
             raise RuntimeError("both arguments to linear need to be at least 1D, but they are "
                                f"0D and {w.ndim}D")
-        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+        else:
+            x2 = x.reshape(-1, x.shape[-1])
         if x2.shape[1] != k:
-            rows = x2.shape[0]
             raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x2.shape[1]} and "
-                f"{k}x{w.shape[0]})"
+                f"mat1 and mat2 shapes cannot be multiplied ({x2.shape[0]}x{x2.shape[1]} and "
+                f"{k}x{n_out})"
             )
-        out = x2 @ w.T
+        out = x2 @ w if in_out else x2 @ w.T
         if b is not None:
             out += b
-        if x.ndim != 2:
-            out = out.reshape(x.shape[:-1] + (w.shape[0],))
-        if ctx.next_edges:  # gx needs W only, gW needs x only (as PyTorch saves them)
-            ctx.save_for_backward(x if _need(ctx, 1) else None, w if _need(ctx, 0) else None)
+        if activation == "relu":
+            np.maximum(out, 0, out=out)
+        elif activation is not None:
+            out = _activate_(out, activation)
+        if nd != 2:
+            out = out.reshape(x.shape[:-1] + (n_out,))
+        need = ctx.needs_input_grad
+        if True in need:  # gx needs W only, gW needs x only (as PyTorch keeps them)
+            ctx.in_out = in_out
+            ctx.activation = activation
+            ctx.retain_inputs((0, 1) if need[0] and need[1] else (1,) if need[0] else
+                              (0,) if need[1] else ())
+            if activation is not None:
+                ctx.retain_outputs((0,))
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, w = ctx.saved
-        x_shape, (n_out, n_in) = ctx.in_shapes[0], ctx.in_shapes[1]
+        x, w = ctx.saved_inputs[:2] if ctx.saved_inputs else (None, None)
+        act = ctx.activation
+        if act is not None:
+            out = ctx.saved_outputs[0]
+        if act == "relu":
+            g = g * (out > 0)
+        elif act == "sigmoid":
+            g = g * (out * (1 - out))
+        elif act == "tanh":
+            g = g * (1 - out * out)
+        in_out = ctx.in_out
+        x_shape, w_shape = ctx.in_shapes[0], ctx.in_shapes[1]
+        n_in, n_out = w_shape if in_out else w_shape[::-1]
+        need = ctx.needs_input_grad
         gx = gw = gb = None
         flat = len(g.shape) != 2
         g2 = g.reshape(-1, n_out) if flat else g
-        if _need(ctx, 0):
-            gx = g2 @ w
+        if need[0]:
+            gx = g2 @ (w.T if in_out else w)
             if flat:
                 gx = gx.reshape(x_shape)
-        if _need(ctx, 1):
+        if need[1]:
             x2 = x.reshape(-1, n_in) if flat else x
-            gw = g2.T @ x2
-        if _need(ctx, 2):
+            gw = x2.T @ g2 if in_out else g2.T @ x2
+        if len(need) > 2 and need[2]:
             gb = g2.sum(axis=0)
         return gx, gw, gb
 
@@ -122,13 +196,13 @@ class LeakyRelu(Primitive):
     @staticmethod
     def forward(ctx, x, slope=0.01):
         ctx.slope = slope
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         return np.where(x > 0, x, x * x.dtype.type(slope))
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "leaky_relu")
-        (x,) = ctx.saved
+        array_only(g, "leaky_relu")
+        x = ctx.saved_inputs[0]
         return np.where(x > 0, g, g * g.dtype.type(ctx.slope))
 
 
@@ -138,15 +212,15 @@ class Elu(Primitive):
     @staticmethod
     def forward(ctx, x, alpha=1.0):
         ctx.alpha = alpha
-        ctx.save_for_backward(x)
+        ctx.retain_inputs((0,))
         neg = np.expm1(np.minimum(x, 0))
         neg *= x.dtype.type(alpha)
         return np.where(x > 0, x, neg)
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "elu")
-        (x,) = ctx.saved
+        array_only(g, "elu")
+        x = ctx.saved_inputs[0]
         d = np.exp(np.minimum(x, 0))
         d *= x.dtype.type(ctx.alpha)
         return np.where(x > 0, g, g * d)
@@ -191,22 +265,23 @@ class Gelu(Primitive):
     @staticmethod
     def forward(ctx, x, approximate="none"):
         ctx.approximate = approximate
+        ctx.retain_inputs((0,))
         dt = x.dtype.type
         if approximate == "tanh":
             inner = dt(_SQRT_2_OVER_PI) * (x + dt(0.044715) * x * x * x)
             t = np.tanh(inner)
-            ctx.save_for_backward(x, t)
+            ctx.save_for_backward(t)
             return dt(0.5) * x * (1 + t)
         cdf = erf(x * dt(_SQRT_HALF))
         cdf += 1
         cdf *= dt(0.5)
-        ctx.save_for_backward(x, cdf)
+        ctx.save_for_backward(cdf)
         return x * cdf
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "gelu")
-        x, c = ctx.saved
+        array_only(g, "gelu")
+        x, (c,) = ctx.saved_inputs[0], ctx.saved
         dt = x.dtype.type
         if ctx.approximate == "tanh":
             d_inner = dt(_SQRT_2_OVER_PI) * (1 + dt(3 * 0.044715) * x * x)
@@ -236,7 +311,7 @@ class Softplus(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "softplus")
+        array_only(g, "softplus")
         (bx,) = ctx.saved
         return np.where(bx > ctx.threshold, g, g * stable_sigmoid(bx))
 
@@ -264,68 +339,120 @@ class Dropout(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "dropout")
+        array_only(g, "dropout")
         (mask,) = ctx.saved
         return g * mask
 
 
+#: The running-statistics rules :class:`BatchNorm` knows (see its docstring).
+CONVENTIONS = ("torch", "keras")
+
+
 class BatchNorm(Primitive):
-    """Batch normalization over every axis but 1 of x (N, C, ...), in one node.
+    """Batch normalization over every axis of x but the channel ``axis``, in one node.
 
     With ``training=True`` it normalizes by the batch mean and biased variance and, when
-    ``running_mean``/``running_var`` arrays are given, updates them in place (momentum,
-    unbiased variance), as PyTorch does. Otherwise it uses the running statistics.
-    ``weight``/``bias`` may be None. Array-only backward (analytic in training mode:
+    ``running_mean``/``running_var`` arrays are given, updates them in place by the
+    ``convention``'s rule; otherwise it normalizes by the running statistics.
+    ``weight``/``bias`` may be None.
+
+    * ``convention="torch"`` (PyTorch's, with ``axis=1``, ``momentum=0.1``):
+      ``running = (1 - momentum) * running + momentum * batch``, the unbiased variance
+      going into ``running_var``.
+    * ``convention="keras"`` (Keras's, with ``axis=-1``, ``momentum=0.99``):
+      ``moving = momentum * moving + (1 - momentum) * batch``, the biased variance going
+      into the moving variance. With the channels last, the statistics are summed with
+      ``einsum`` over the (rows, C) view, as the Keras face always has (bit for bit).
+
+    Array-only backward (analytic in training mode:
     ``gx = w invstd / n (n g - sum g - xhat sum(g xhat))``).
+
+    >>> import numpy as np, topograd
+    >>> mean, var = np.zeros(2, np.float32), np.ones(2, np.float32)
+    >>> x = topograd.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> BatchNorm.apply(x, running_mean=mean, running_var=var, momentum=0.99, eps=1e-3,
+    ...                 axis=-1, convention="keras").shape
+    topograd.Size([2, 2])
+    >>> [round(v, 4) for v in mean.tolist()]  # 0.99 * 0 + 0.01 * the batch mean
+    [0.02, 0.2]
     """
 
     @staticmethod
     def forward(ctx, x, weight=None, bias=None, *, running_mean=None, running_var=None,
-                training=True, momentum=0.1, eps=1e-5):
-        axes = (0,) + tuple(range(2, x.ndim))
-        bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+                training=True, momentum=0.1, eps=1e-5, axis=1, convention="torch"):
+        if convention not in CONVENTIONS:
+            raise ValueError(f"batch_norm: convention expected one of {CONVENTIONS}, found "
+                             f"{convention!r}")
+        c_axis = axis % x.ndim
+        c = x.shape[c_axis]
+        last = c_axis == x.ndim - 1
+        if last:  # channels last: one (rows, C) view, reduced along its rows
+            xv = x if x.ndim == 2 else x.reshape(-1, c)
+            axes, bshape = (0,), (1, c)
+        else:
+            xv = x
+            axes = tuple(i for i in range(x.ndim) if i != c_axis)
+            bshape = tuple(c if i == c_axis else 1 for i in range(x.ndim))
+        einsum = last and convention == "keras"
         dt = x.dtype.type
         if training:
-            n = x.size // x.shape[1]
-            mean = x.mean(axis=axes, keepdims=True)
-            xc = x - mean
-            var = np.mean(np.square(xc), axis=axes, keepdims=True)
+            n = xv.size // c
+            mean = xv.mean(axis=axes, keepdims=True)
+            xc = xv - mean
+            if einsum:
+                var = (np.einsum("ij,ij->j", xc, xc) / dt(n)).reshape(bshape)
+            else:
+                var = np.mean(np.square(xc), axis=axes, keepdims=True)
+            if convention == "keras":
+                keep, take = momentum, 1 - momentum
+                take_var = take
+            else:
+                keep, take = 1 - momentum, momentum
+                take_var = momentum * n / max(n - 1, 1)
             if running_mean is not None:
-                running_mean *= 1 - momentum
-                running_mean += momentum * mean.reshape(-1)
+                running_mean *= keep
+                running_mean += take * mean.reshape(-1)
             if running_var is not None:
-                running_var *= 1 - momentum
-                running_var += (momentum * n / max(n - 1, 1)) * var.reshape(-1)
+                running_var *= keep
+                running_var += take_var * var.reshape(-1)
             invstd = 1.0 / np.sqrt(var + dt(eps))
             xhat = xc
             xhat *= invstd
         else:
             invstd = (1.0 / np.sqrt(running_var + eps)).astype(x.dtype).reshape(bshape)
-            xhat = (x - running_mean.astype(x.dtype).reshape(bshape)) * invstd
-        ctx.axes, ctx.bshape, ctx.training = axes, bshape, training
+            xhat = (xv - running_mean.astype(x.dtype).reshape(bshape)) * invstd
         w = None if weight is None else weight.reshape(bshape)
-        ctx.save_for_backward(xhat, invstd, w)
         out = xhat * w if w is not None else xhat.copy()
         if bias is not None:
             out += bias.reshape(bshape)
-        return out
+        if True in ctx.needs_input_grad:
+            ctx.axes, ctx.training, ctx.einsum = axes, training, einsum
+            ctx.save_for_backward(xhat, invstd, w)
+        return out if xv is x else out.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, g):
-        _array_only(g, "batch_norm")
+        array_only(g, "batch_norm")
         xhat, invstd, w = ctx.saved
         axes = ctx.axes
+        if g.shape != xhat.shape:
+            g = g.reshape(xhat.shape)
         gb = g.sum(axis=axes, keepdims=True)
-        gw = (g * xhat).sum(axis=axes, keepdims=True)
+        if ctx.einsum:
+            gw = np.einsum("ij,ij->j", g, xhat).reshape(gb.shape)
+        else:
+            gw = (g * xhat).sum(axis=axes, keepdims=True)
+        need = ctx.needs_input_grad
         gx = None
-        if _need(ctx, 0):
+        if need[0]:
             scale = invstd if w is None else invstd * w
             if ctx.training:
-                n = xhat.size // xhat.shape[1]
+                n = xhat.size // gb.size
                 gx = g - gb / n
                 gx -= xhat * (gw / n)
                 gx *= scale
             else:
                 gx = g * scale
-        return (gx, gw.reshape(-1) if _need(ctx, 1) else None,
-                gb.reshape(-1) if _need(ctx, 2) else None)
+            gx = gx.reshape(ctx.in_shapes[0])
+        return (gx, gw.reshape(-1) if len(need) > 1 and need[1] else None,
+                gb.reshape(-1) if len(need) > 2 and need[2] else None)

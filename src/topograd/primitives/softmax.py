@@ -1,15 +1,31 @@
-"""Softmax and log-softmax along one axis, stable for any input (shifted by the max)."""
+"""Softmax and log-softmax along one axis, stable for any input (shifted by the max).
+
+The one softmax of both faces: ``Tensor.softmax``, ``nn.functional.softmax`` and Keras's
+``activations.softmax`` run :class:`Softmax`; Keras's ``predict`` applies
+:func:`softmax_array` in place on the logits of its fused softmax + cross-entropy step.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import Primitive
+from .base import Primitive
 
 
-def softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
-    """exp(x - max) / sum(exp(x - max)) along ``axis``."""
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+def softmax_array(x: np.ndarray, axis: int = -1, *, inplace: bool = False) -> np.ndarray:
+    """exp(x - max) / sum(exp(x - max)) along ``axis``; in ``x`` itself with ``inplace``.
+
+    The same operations in the same order either way, so the same numbers.
+
+    >>> z = np.array([[0.0, 0.0], [1.0, 1.0]], np.float32)
+    >>> softmax_array(z, inplace=True) is z, z.tolist()
+    (True, [[0.5, 0.5], [0.5, 0.5]])
+    """
+    if inplace:
+        x -= x.max(axis=axis, keepdims=True)
+        e = np.exp(x, out=x)
+    else:
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
@@ -27,13 +43,12 @@ class Softmax(Primitive):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        out = softmax_array(x, axis)
-        ctx.save_for_backward(out)
-        return out
+        ctx.retain_outputs((0,))
+        return softmax_array(x, axis)
 
     @staticmethod
     def backward(ctx, g):
-        (y,) = ctx.saved
+        y = ctx.saved_outputs[0]
         gy = g * y
         return gy - y * gy.sum(axis=ctx.axis, keepdims=True)
 
@@ -44,12 +59,11 @@ class LogSoftmax(Primitive):
     @staticmethod
     def forward(ctx, x, axis):
         ctx.axis = axis
-        out = log_softmax_array(x, axis)
-        ctx.save_for_backward(out)
-        return out
+        ctx.retain_outputs((0,))
+        return log_softmax_array(x, axis)
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved
+        out = ctx.saved_outputs[0]
         p = np.exp(out) if isinstance(out, np.ndarray) else out.exp()
         return g - p * g.sum(axis=ctx.axis, keepdims=True)
