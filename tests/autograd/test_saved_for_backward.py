@@ -54,6 +54,8 @@ OPS = {
     "sigmoid": lambda L, d, o: d.sigmoid(),
     "tanh": lambda L, d, o: d.tanh(),
     "relu": lambda L, d, o: d.relu(),
+    "softplus": lambda L, d, o: (F if L is topograd else TF).softplus(d),
+    "softplus(beta=2)": lambda L, d, o: (F if L is topograd else TF).softplus(d, beta=2),
     "abs": lambda L, d, o: d.abs(),
     "sin": lambda L, d, o: d.sin(),
     "clamp": lambda L, d, o: d.clamp(0.0, 2.0),

@@ -301,8 +301,8 @@ class Softplus(Primitive):
     def forward(ctx, x, beta=1.0, threshold=20.0):
         dt = x.dtype.type
         bx = x * dt(beta) if beta != 1 else x
-        ctx.save_for_backward(bx)
-        ctx.threshold = threshold
+        ctx.retain_inputs((0,))  # backward reads x: modifying it in place must raise
+        ctx.beta, ctx.threshold = beta, threshold
         soft = np.log1p(np.exp(-np.abs(bx)))
         soft += np.maximum(bx, 0)
         if beta != 1:
@@ -312,7 +312,8 @@ class Softplus(Primitive):
     @staticmethod
     def backward(ctx, g):
         array_only(g, "softplus")
-        (bx,) = ctx.saved
+        x = ctx.saved_inputs[0]
+        bx = x * x.dtype.type(ctx.beta) if ctx.beta != 1 else x
         return np.where(bx > ctx.threshold, g, g * stable_sigmoid(bx))
 
 
