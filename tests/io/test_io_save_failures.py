@@ -90,7 +90,7 @@ def test_full_disk_fails_alike_and_keeps_the_previous_file(tmp_path, monkeypatch
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
 @pytest.mark.parametrize("saver", list(SAVERS))
-def test_read_only_folder(tmp_path, saver):
+def test_read_only_folder(tmp_path, saver, monkeypatch):
     folder = tmp_path / "ro"
     folder.mkdir()
     path = folder / "target.safetensors"
@@ -98,15 +98,18 @@ def test_read_only_folder(tmp_path, saver):
     before = path.read_bytes()
     folder.chmod(0o555)
     try:
-        try:  # as root, chmod does not stop writes: the simulated test above covers it
+        try:
             (folder / "probe").write_bytes(b"")
         except PermissionError:
             pass
-        else:
-            pytest.skip("running as root: a read-only folder is still writable")
+        else:  # as root chmod does not stop writes: the OS's refusal is simulated instead
+            (folder / "probe").unlink()
+            _fail_on_temporaries(monkeypatch,
+                                 PermissionError(errno.EACCES, "Permission denied"))
         with pytest.raises(PermissionError, match=f"cannot save {path}: Permission denied"):
             SAVERS[saver](path, 2)
     finally:
+        monkeypatch.undo()
         folder.chmod(0o755)
     assert path.read_bytes() == before
     assert temporaries(folder, path.name) == []
