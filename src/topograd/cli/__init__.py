@@ -221,7 +221,8 @@ def main(argv=None) -> int:
         argv: the arguments (default: ``sys.argv[1:]``).
 
     Returns:
-        The exit status: 0 on success, 2 for a usage or input error, 130 on Ctrl-C.
+        The exit status: 0 on success, 2 for a usage or input error, 1 when memory runs
+        out, 130 on Ctrl-C.
 
     Example:
         >>> main(["summary", "no-such-file.safetensors"])  # doctest: +SKIP
@@ -251,6 +252,13 @@ def main(argv=None) -> int:
             raise
         print(f"{prog}: error: {_one_line(e)}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError as e:
+        # the files are checked before anything is allocated for them; what is left is a
+        # model or data set too large for this machine
+        if os.environ.get("TOPOGRAD_DEBUG"):
+            raise
+        print(f"{prog}: error: out of memory ({_one_line(e)})", file=sys.stderr)
+        return 1
 
 
 def _one_line(e: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
@@ -329,13 +330,52 @@ def _check_input(model, shape: tuple, what: str) -> None:
         raise CLIError(f"the model takes inputs shaped {want}, but {what} gives {tuple(shape)}")
 
 
+MAX_NPY_VALUES = 100_000_000  # values a .npy input may hold (400 MB as float32)
+
+
+def _load_npy(path: str, size: int, want: tuple) -> np.ndarray:
+    """A ``.npy`` file's array as float32, its header checked against the file first.
+
+    The declared shape and dtype must be numbers (no pickled objects), hold at most
+    :data:`MAX_NPY_VALUES` values, fit the model's input, and account for exactly the
+    bytes the file holds, before the data is read.
+    """
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as f:
+        try:
+            version = npy.read_magic(f)
+            read = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
+            shape, fortran, dtype = read(f)
+        except (ValueError, OSError, SyntaxError, TypeError) as e:
+            raise CLIError(f"{path}: not a valid .npy file ({e})") from None
+        if dtype.hasobject or dtype.kind not in "biuf" or dtype.fields is not None:
+            raise CLIError(f"{path}: holds {dtype} values; a .npy input must hold numbers")
+        n = math.prod(shape)
+        if n > MAX_NPY_VALUES:
+            raise CLIError(f"{path}: the header declares an array shaped {shape} "
+                           f"({n:,} values); topograd predicts on at most "
+                           f"{MAX_NPY_VALUES:,} values")
+        if not (shape == want or n == size or (len(shape) >= 1 and size
+                                                and math.prod(shape[1:]) == size)):
+            raise CLIError(f"{path}: holds an array shaped {shape}; the model takes {want}")
+        data = os.fstat(f.fileno()).st_size - f.tell()
+        if data != n * dtype.itemsize:
+            raise CLIError(f"{path}: the header declares {dtype} {shape} ({n * dtype.itemsize:,} "
+                           f"bytes) but {data:,} bytes of data follow it (truncated or not a "
+                           f".npy file)")
+        arr = np.fromfile(f, dtype=dtype, count=n)
+    arr = arr.reshape(shape, order="F" if fortran else "C")
+    return arr.astype(np.float32)
+
+
 def _read_input(text: str, want: tuple, invert) -> np.ndarray:
     """One INPUT as a batch shaped ``(n, *want)``."""
     size = int(np.prod(want))
     ext = os.path.splitext(text)[1].lower()
     if ext == ".npy":
         _existing_file(text, "input file")
-        arr = np.load(text, allow_pickle=False).astype(np.float32)
+        arr = _load_npy(text, size, want)
         if arr.shape == want or arr.size == size:
             return arr.reshape(1, *want)
         if arr.ndim >= 1 and int(np.prod(arr.shape[1:])) == size:

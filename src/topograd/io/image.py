@@ -1,8 +1,23 @@
-"""Digit images (PNG, JPEG, ...) read with Pillow and turned into MNIST-like arrays."""
+"""Digit images (PNG, JPEG, ...) read with Pillow and turned into MNIST-like arrays.
+
+An image file is small on disk but may be huge decoded (a blank 10000x10000 PNG is about
+100 KiB), so the size its header declares is checked before its pixels are decoded, and a
+large image is reduced before it is turned into floats:
+
+- more than :data:`MAX_IMAGE_PIXELS` pixels is refused, naming the file and its size;
+- a JPEG larger than :data:`WORK_SIDE` on its longer side is decoded reduced (Pillow's
+  ``draft``: 1/2, 1/4 or 1/8 of its size, in grayscale);
+- another format is decoded at full size in its own mode (one to four bytes a pixel), so it
+  is refused when that would take more than :data:`MAX_DECODED_BYTES`; then it is reduced
+  (``Image.reduce``, a box average) to at most :data:`WORK_SIDE` on its longer side before
+  anything else is done with it.
+"""
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 
 import numpy as np
 
@@ -14,6 +29,19 @@ _CENTRE = MNIST_SIZE / 2
 # a 28x28 image whose ink spans this many pixels (the longer side) is taken as already
 # scaled like MNIST (whose digits span 19 or 20) and is only moved, never resampled
 _SCALED = (_BOX - 4, _BOX)
+
+
+MAX_IMAGE_PIXELS = 150_000_000  # refused beyond this (Pillow itself refuses 178,956,970)
+MAX_DECODED_BYTES = 256 * 2 ** 20  # what a full-size decode (and its reduction) may take
+WORK_SIDE = 2048  # a larger image is reduced to this longer side before it becomes floats
+
+# bytes a pixel takes in Pillow's memory, by mode (four for every other mode)
+_PIXEL_BYTES = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+# more bytes a pixel takes while reducing: a mode Image.reduce cannot take is converted
+# first (a palette to L, or to LA when it has a transparent colour); LA and RGBA are
+# reduced through a premultiplied copy
+_REDUCE_BYTES = {"1": 1, "P": 1, "LA": 4, "RGBA": 4, "I;16": 4, "I;16L": 4, "I;16B": 4,
+                 "I;16N": 4}
 
 
 def _pillow():
@@ -36,6 +64,43 @@ def _to_gray(img) -> np.ndarray:
         top = arr.max()
         return (arr / top if top > 0 else arr).astype(np.float32)
     return np.asarray(img.convert("L"), dtype=np.float32) / np.float32(255)
+
+
+class _TooLarge(ValueError):
+    pass
+
+
+def _decoded(img, name: str):
+    """``img`` (opened, its header read) decoded, reduced to at most :data:`WORK_SIDE` on its
+    longer side; its declared size is checked before any pixel is decoded."""
+    w, h = img.size
+    if w * h > MAX_IMAGE_PIXELS:
+        raise _TooLarge(f"{name}: a {w}x{h} image ({w * h:,} pixels) is too large; topograd "
+                        f"reads images of at most {MAX_IMAGE_PIXELS:,} pixels")
+    if max(w, h) > WORK_SIDE and img.format == "JPEG":
+        scale = WORK_SIDE / max(w, h)
+        img.draft("L" if img.mode in ("L", "RGB") else None,
+                  (max(1, int(w * scale)), max(1, int(h * scale))))
+        w, h = img.size  # the size it will be decoded at
+    factor = math.ceil(max(w, h) / WORK_SIDE)
+    transparent = img.mode == "P" and "transparency" in img.info
+    extra = 8 if transparent else _REDUCE_BYTES.get(img.mode, 0)
+    need = w * h * (_PIXEL_BYTES.get(img.mode, 4) + (extra if factor > 1 else 0))
+    if need > MAX_DECODED_BYTES:
+        raise _TooLarge(f"{name}: a {w}x{h} {img.mode} {img.format or ''} image would take "
+                        f"{need / 2 ** 20:,.0f} MiB to decode; topograd decodes at most "
+                        f"{MAX_DECODED_BYTES // 2 ** 20} MiB (save the digit smaller, or as "
+                        f"a JPEG, which is decoded reduced)".replace("  ", " "))
+    img.load()
+    if factor == 1:
+        return img
+    if img.mode == "1":
+        img = img.convert("L")
+    elif img.mode == "P":  # the grey _to_gray would take, transparency kept
+        img = img.convert("LA" if transparent else "L")
+    elif img.mode.startswith("I;16"):
+        img = img.convert("I")
+    return img.reduce(factor)
 
 
 def _needs_invert(gray: np.ndarray) -> bool:
@@ -103,14 +168,15 @@ def load_digit(path, invert: bool | None = None) -> np.ndarray:
 
     The image is made grayscale (transparency counts as white paper) and scaled to [0, 1].
     Dark ink on light paper is inverted (``invert=None`` decides from the image's border:
-    a light border means dark ink). Then the digit is placed as MNIST's were: cropped to its
-    ink (pixels above a tenth of the brightest), scaled to fit a 20x20 box keeping its
-    aspect ratio, and moved so that its centre of mass is at pixel (14, 14) of a 28x28
-    frame. A 28x28 image whose ink already spans 16 to 20 pixels (an MNIST digit, or one
-    drawn at MNIST's size) is only moved by whole pixels, never resampled, so an MNIST
-    digit is read back unchanged; an image of any other size, or a 28x28 digit drawn
-    smaller or larger, is rescaled. So a digit may be drawn anywhere on a canvas of any
-    size, in any colours.
+    a light border means dark ink). A large image is first reduced to at most
+    :data:`WORK_SIDE` pixels on its longer side (see the module's docstring). Then the
+    digit is placed as MNIST's were: cropped to its ink (pixels above a tenth of the
+    brightest), scaled to fit a 20x20 box keeping its aspect ratio, and moved so that its
+    centre of mass is at pixel (14, 14) of a 28x28 frame. A 28x28 image whose ink already
+    spans 16 to 20 pixels (an MNIST digit, or one drawn at MNIST's size) is only moved by
+    whole pixels, never resampled, so an MNIST digit is read back unchanged; an image of
+    any other size, or a 28x28 digit drawn smaller or larger, is rescaled. So a digit may
+    be drawn anywhere on a canvas of any size, in any colours.
 
     Args:
         path: an image file Pillow can read (PNG, JPEG, BMP, GIF, ...).
@@ -121,7 +187,9 @@ def load_digit(path, invert: bool | None = None) -> np.ndarray:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: the file is not an image Pillow can read.
+        ValueError: the file is not an image Pillow can read, or it is too large (more
+            than :data:`MAX_IMAGE_PIXELS` pixels, or more than :data:`MAX_DECODED_BYTES`
+            to decode); the message names the file and its size.
 
     Example:
         >>> import os, tempfile
@@ -137,10 +205,16 @@ def load_digit(path, invert: bool | None = None) -> np.ndarray:
         raise FileNotFoundError(f"{name}: no such file" if not os.path.exists(name)
                                 else f"{name}: not a file")
     try:
-        with Image.open(name) as img:
-            img.load()
-            gray = _to_gray(img)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+        with warnings.catch_warnings():
+            # the sizes are checked here (Pillow's warning would come before that)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(name) as img:
+                gray = _to_gray(_decoded(img, name))
+    except Image.DecompressionBombError as e:
+        raise ValueError(f"{name}: the image is too large to read ({e})") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        if isinstance(e, _TooLarge):
+            raise ValueError(str(e)) from None
         raise ValueError(f"{name}: not an image Pillow can read ({e})") from None
     if invert is None:
         invert = _needs_invert(gray)

@@ -358,9 +358,17 @@ class Sequential(Model):
             self.declared_input_shape = layer.input_shape_declared
         self.add_module(layer.name, layer)
         self._layers.append(layer)
+        declared = self.declared_input_shape
+        if self.built and declared is not None and self.build_shape == tuple(declared):
+            # built for the declared input: build the new layer alone on the last output
+            # (rebuilding every layer on each add made n adds quadratic)
+            self.output_shape_ = layer.build_for(self.output_shape_)
+            if self._trainer is not None:
+                self._trainer.configure()
+            return
         self.built = False
-        if self.declared_input_shape is not None:
-            self.build(self.declared_input_shape)
+        if declared is not None:
+            self.build(declared)
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""

@@ -186,9 +186,14 @@ class Optimizer(_TorchOptimizer):
         if not self.built:
             raise RuntimeError("build the optimizer (compile/fit the model) before loading its "
                                "state")
+        iterations = state_dict.get("iterations", 0) if isinstance(state_dict, dict) else 0
+        if not _is_count(iterations):
+            raise ValueError(f"loaded state dict's 'iterations' must be an integer >= 0, found "
+                             f"{str(iterations)[:60]!r}")
         state_dict = _from_legacy_names(self, state_dict)
-        self.iterations = int(state_dict.pop("iterations", 0))
+        state_dict.pop("iterations", None)
         super().load_state_dict(state_dict)
+        self.iterations = int(iterations)
 
     def get_config(self) -> dict:
         """The hyperparameters, with Keras's names."""
@@ -201,6 +206,15 @@ class Optimizer(_TorchOptimizer):
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if v is not None)
         return f"{type(self).__name__}({args})"
+
+
+def _is_count(v) -> bool:
+    """A step count: an integer >= 0 (a float with no fraction, as JSON may give it)."""
+    if isinstance(v, (bool, np.bool_)):
+        return False
+    if isinstance(v, (float, np.floating)):
+        return math.isfinite(v) and v >= 0 and float(v).is_integer() and v < 2 ** 63
+    return isinstance(v, (int, np.integer)) and 0 <= v < 2 ** 63
 
 
 def _check_float(v, name, owner) -> float:

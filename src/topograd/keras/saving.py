@@ -10,10 +10,19 @@ that format's reader, so ``topograd.io.load_model`` hands such files here.
 - :func:`save_model` / :func:`load_model` (also ``model.save`` and
   ``keras.models.load_model``);
 - :func:`model_config` / :func:`model_from_config` and :func:`layer_config` /
-  :func:`layer_from_config`: the architecture (built-in layers are described from their
-  attributes; another ``topograd.keras`` layer class is asked for ``get_config()`` /
-  ``from_config()``);
+  :func:`layer_from_config`: the architecture (the built-in layers, described from their
+  attributes);
 - :func:`compile_config` / :func:`compile_from_config`: optimizer, loss and metrics.
+
+A file may come from anyone, so :func:`load_model` checks before it builds: every field of
+the description is checked for its type and range (unknown fields are refused; at most
+:data:`MAX_LAYERS` layers, units and dimensions up to :data:`MAX_DIM`), the shapes of the
+weights each layer will create are computed from the description alone and compared with
+the tensors the file holds (names, shapes, dtypes), and only then are the layers
+constructed, each built once. The optimizer's saved state is checked by the optimizer
+(containers, options and their ranges, every per-parameter value the rule keeps). A file
+that fails any check is a :class:`~topograd.io.FormatError` or
+:class:`~topograd.io.MismatchError` naming the file and the layer or field.
 
 >>> import os, tempfile, numpy as np
 >>> from topograd import keras
@@ -30,13 +39,18 @@ True
 
 from __future__ import annotations
 
+import math
 import os
+from typing import NamedTuple
 
-from topograd.io import FormatError
+import numpy as np
+
+from topograd.io import FormatError, MismatchError
 from topograd.io.model import read_model_file, register_model_format, write_model_file
+from topograd.io.tensorfile import MAX_DIMS
 from topograd.io.weights import model_weights, set_model_weights
 
-from . import activations, layers, losses, metrics, optimizers, regularizers
+from . import activations, initializers, layers, losses, metrics, optimizers, regularizers
 from .models import Model, Sequential
 
 __all__ = ["FORMAT", "ConfigError", "compile_config", "compile_from_config", "layer_config",
@@ -75,15 +89,6 @@ def _regularizer_config(reg):
     return {"class_name": cls, "config": reg.get_config()}
 
 
-def _regularizer_from(cfg, where: str):
-    if cfg is None:
-        return None
-    if (not isinstance(cfg, dict) or cfg.get("class_name") not in ("L1", "L2", "L1L2")
-            or not isinstance(cfg.get("config"), dict)):
-        raise ConfigError(f"{where}: unknown regularizer {cfg!r}")
-    return getattr(regularizers, cfg["class_name"])(**cfg["config"])
-
-
 def layer_config(layer) -> dict:
     """``{"class_name": ..., "config": {...}}`` for one Keras-face layer.
 
@@ -102,13 +107,11 @@ def layer_config(layer) -> dict:
         {'class_name': 'Dropout', 'config': {'name': 'drop', 'trainable': True, 'rate': 0.25}}
     """
     cls = type(layer).__name__
-    ours = _ours(type(layer))
-    get = getattr(layer, "get_config", None)
-    if ours and cls not in _LAYER_FIELDS and callable(get):
-        return {"class_name": cls, "config": get()}
-    if cls not in _LAYER_FIELDS or not ours:
+    # only the built-in layers: load_model computes their weights from the description
+    # before building them, which it cannot do for a class it does not know
+    if cls not in _LAYER_FIELDS or not _ours(type(layer)):
         raise ConfigError(f"layer {getattr(layer, 'name', cls)!r} ({cls}) cannot be "
-                          f"described in JSON: give it get_config() or save its weights only")
+                          f"described in JSON: save its weights only")
     cfg = {"name": layer.name, "trainable": bool(layer.trainable)}
     for field in _LAYER_FIELDS[cls]:
         if field == "activation":
@@ -157,42 +160,363 @@ def model_config(model) -> dict:
     return {"class_name": "Sequential", "config": {"name": model.name, "layers": described}}
 
 
+# -- reading a description: every field checked, the weights computed before any is created ---
+# A description comes from a file (or a user's JSON): each field's type and range is checked
+# before a layer is constructed, and the shapes of the weights each layer will create are
+# computed from the description alone, so load_model compares them with the tensors the
+# file holds before a single weight is allocated.
+
+MAX_LAYERS = 10_000  # layers a description may hold
+MAX_DIM = 2 ** 31 - 1  # a number of units, or one input dimension
+MAX_PARAMS = 1_000_000_000  # weights model_from_config creates for a description (4 GB)
+MAX_NAME = 256  # characters of a layer's or model's name
+_SHAPE_KEYS = ("input_shape", "batch_input_shape", "input_dim")
+_REGULARIZER_ARGS = {"L1": ("l1",), "L2": ("l2",), "L1L2": ("l1", "l2")}
+# the arguments a description may give each built-in layer beyond _LAYER_FIELDS (Keras's
+# get_config writes them too), and those it must give
+_COMMON_FIELDS = ("name", "trainable", "dtype")
+_MORE_FIELDS = {
+    "Dense": ("kernel_initializer", "bias_initializer", "activity_regularizer",
+              "kernel_constraint", "bias_constraint"),
+    "Activation": (),
+    "Dropout": ("noise_shape", "seed"),
+    "BatchNormalization": ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                           "moving_variance_initializer"),
+    "Flatten": ("data_format",),
+}
+_REQUIRED = {"Dense": ("units",), "Activation": ("activation",), "Dropout": ("rate",)}
+
+
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _finite(v) -> bool:
+    """A JSON number that is finite (``1e999`` parses as infinity; a 400-digit integer has
+    no float)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def _initializer_ok(v) -> bool:
+    if not isinstance(v, str) or len(v) > MAX_NAME:
+        return False
+    try:
+        initializers.get(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+_BOOL = (lambda v: isinstance(v, bool), "true or false")
+_NONE = (lambda v: v is None, "null (not supported)")
+_INIT = (_initializer_ok, "the name of a Keras initializer")
+# field -> (check, what it must be)
+_CHECKS = {
+    "name": (lambda v: isinstance(v, str) and 0 < len(v) <= MAX_NAME and "." not in v,
+             f"a non-empty string of at most {MAX_NAME} characters without '.'"),
+    "trainable": _BOOL, "use_bias": _BOOL, "center": _BOOL, "scale": _BOOL,
+    "dtype": (lambda v: v is None or v == "float32", 'null or "float32"'),
+    "units": (lambda v: _is_int(v) and 1 <= v <= MAX_DIM, f"an integer from 1 to {MAX_DIM}"),
+    "activation": (lambda v: v is None or (isinstance(v, str) and v in activations.ACTIVATIONS),
+                   f"null or one of {', '.join(activations.ACTIVATIONS)}"),
+    "rate": (lambda v: _finite(v) and 0 <= v < 1, "a number in [0, 1)"),
+    "axis": (lambda v: _is_int(v) and v != 0 and -MAX_DIMS <= v <= MAX_DIMS,
+             f"a non-zero integer from -{MAX_DIMS} to {MAX_DIMS}"),
+    "momentum": (lambda v: _finite(v) and 0 <= v <= 1, "a number in [0, 1]"),
+    "epsilon": (lambda v: _finite(v) and v >= 0, "a finite number >= 0"),
+    "seed": (lambda v: v is None or (_is_int(v) and 0 <= v < 2 ** 63),
+             "null or a non-negative integer"),
+    "data_format": (lambda v: v is None or v == "channels_last", 'null or "channels_last"'),
+    "activity_regularizer": _NONE, "kernel_constraint": _NONE, "bias_constraint": _NONE,
+    "noise_shape": _NONE,
+    **{f"{w}_initializer": _INIT for w in ("kernel", "bias", "beta", "gamma", "moving_mean",
+                                            "moving_variance")},
+}
+
+
+class _Planned(NamedTuple):
+    """A checked description: what to construct, and the weights it will create."""
+
+    name: str | None
+    input_shape: tuple | None  # the batch shape (None, d1, ...), or None when not known
+    layers: list  # (class, keyword arguments) per layer
+    labels: list  # "layer 0 (dense, Dense)" per layer, for messages
+    weights: dict  # "<layer index>.<weight>" -> shape (all float32), in creation order
+
+
+def _regularizer_from(cfg, where: str):
+    if cfg is None:
+        return None
+    if (not isinstance(cfg, dict) or not isinstance(cfg.get("class_name"), str)
+            or cfg["class_name"] not in _REGULARIZER_ARGS
+            or not isinstance(cfg.get("config", {}), dict)):
+        raise ConfigError(f"{where}: unknown regularizer {_short(cfg)} (expected null or "
+                          f"{{'class_name': 'L1' | 'L2' | 'L1L2', 'config': {{...}}}})")
+    cls, args = cfg["class_name"], cfg.get("config", {})
+    allowed = _REGULARIZER_ARGS[cls]
+    for key, value in args.items():
+        if key not in allowed:
+            raise ConfigError(f"{where}: regularizer {cls} has no argument {_short(key)} "
+                              f"(expected {', '.join(allowed)})")
+        if not (_finite(value) and value >= 0):
+            raise ConfigError(f"{where}: regularizer {cls} argument {key!r} must be a finite "
+                              f"number >= 0, found {_short(value)}")
+    return getattr(regularizers, cls)(**args)
+
+
+def _dims_ok(value) -> bool:
+    """One sample's dimensions: 1 to MAX_DIMS integers, each from 1 to MAX_DIM."""
+    return (isinstance(value, list) and 1 <= len(value) <= MAX_DIMS
+            and all(_is_int(d) and 1 <= d <= MAX_DIM for d in value))
+
+
+def _sample_dims(value, where: str, what: str) -> tuple:
+    if not _dims_ok(value):
+        raise ConfigError(f"{where}: {what} must list 1 to {MAX_DIMS} integers from 1 to "
+                          f"{MAX_DIM}, found {_short(value)}")
+    return tuple(value)
+
+
+def _batch_shape(value, where: str, what: str) -> tuple:
+    """``[null or batch size, d1, ...]`` as ``(None, d1, ...)``; ``what`` says what it must
+    be (``"InputLayer needs batch_shape"``)."""
+    if (not isinstance(value, list) or len(value) < 2 or not _dims_ok(value[1:])
+            or not (value[0] is None or (_is_int(value[0]) and 1 <= value[0] <= MAX_DIM))):
+        raise ConfigError(f"{where}: {what} [null, d1, ...] with 1 to {MAX_DIMS} dimensions "
+                          f"from 1 to {MAX_DIM}, found {_short(value)}")
+    return (None, *value[1:])
+
+
+def _declared_shape(key: str, value, where: str) -> tuple:
+    """The batch shape a layer's ``input_shape`` / ``batch_input_shape`` / ``input_dim``
+    declares."""
+    if key == "input_dim":
+        if not (_is_int(value) and 1 <= value <= MAX_DIM):
+            raise ConfigError(f"{where}: field 'input_dim' must be an integer from 1 to "
+                              f"{MAX_DIM}, found {_short(value)}")
+        return (None, value)
+    if key == "batch_input_shape":
+        return _batch_shape(value, where, "field 'batch_input_shape' must be")
+    return (None, *_sample_dims(value, where, "field 'input_shape'"))
+
+
 def _layer_class(name, where: str):
     cls = getattr(layers, name, None) if isinstance(name, str) else None
     if not isinstance(cls, type) or not issubclass(cls, layers.Layer) or not _ours(cls):
-        raise ConfigError(f"{where}: unknown layer class {name!r}")
+        raise ConfigError(f"{where}: unknown layer class {_short(name)}")
     return cls
 
 
+def _layer_kwargs(spec, where: str) -> tuple:
+    """``(class, keyword arguments, declared batch shape or None)`` for one layer's
+    description, every field checked (unknown fields refused)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
+        raise ConfigError(f"{where}: a layer must be {{'class_name': ..., 'config': {{...}}}}, "
+                          f"found {_short(spec)}")
+    cls = _layer_class(spec.get("class_name"), where)
+    name = cls.__name__
+    if name not in _LAYER_FIELDS:
+        raise ConfigError(f"{where}: layer class {name} cannot be rebuilt from a description")
+    cfg = spec.get("config", {})
+    allowed = (*_COMMON_FIELDS, *_LAYER_FIELDS[name], *_MORE_FIELDS[name], *_SHAPE_KEYS)
+    kwargs, shape = {}, None
+    for key, value in cfg.items():
+        if key not in allowed:
+            raise ConfigError(f"{where}: cannot build layer {name}: it has no field "
+                              f"{_short(key)} (expected "
+                              f"{', '.join(k for k in allowed if k not in _SHAPE_KEYS)})")
+        if key in _SHAPE_KEYS:
+            if shape is not None:
+                raise ConfigError(f"{where}: give only one of {', '.join(_SHAPE_KEYS)}")
+            shape = _declared_shape(key, value, where)
+        elif key.endswith("_regularizer") and key != "activity_regularizer":
+            kwargs[key] = _regularizer_from(value, f"{where}: field {key!r}")
+        else:
+            ok, want = _CHECKS[key]
+            if not ok(value):
+                raise ConfigError(f"{where}: cannot build layer {name}: field {key!r} must be "
+                                  f"{want}, found {_short(value)}")
+            kwargs[key] = value
+    missing = [k for k in _REQUIRED.get(name, ()) if k not in kwargs]
+    if missing:
+        raise ConfigError(f"{where}: cannot build layer {name}: it needs the field "
+                          f"{missing[0]!r}")
+    return cls, kwargs, shape
+
+
+def _layer_weights(name: str, kw: dict, shape, label: str, where: str) -> tuple:
+    """``(output shape, {weight: shape})`` of a built-in layer on inputs of ``shape``,
+    computed from its arguments (nothing is built)."""
+    if shape is None:  # no input shape: the layer creates its weights on its first call
+        return None, {}
+    if name == "Dense":
+        units = kw["units"]
+        weights = {"kernel": (shape[-1], units)}
+        if kw.get("use_bias", True):
+            weights["bias"] = (units,)
+        return (*shape[:-1], units), weights
+    if name == "BatchNormalization":
+        axis, n = kw.get("axis", -1), len(shape)
+        if not -n < axis < n:
+            raise ConfigError(f"{where}: {label}: axis {axis} is out of range for its input "
+                              f"shape {layers.format_shape(shape)}")
+        c = (shape[axis],)
+        weights = {}
+        if kw.get("scale", True):
+            weights["gamma"] = c
+        if kw.get("center", True):
+            weights["beta"] = c
+        weights.update(moving_mean=c, moving_variance=c)
+        return shape, weights
+    if name == "Flatten":
+        size = math.prod(shape[1:])
+        if size > MAX_DIM:
+            raise ConfigError(f"{where}: {label}: flattens {layers.format_shape(shape)} to "
+                              f"{size} values per sample; at most {MAX_DIM} are supported")
+        return (shape[0], size), {}
+    return shape, {}
+
+
+def _plan(spec, where: str) -> _Planned:
+    """Check a model's description field by field and compute the weights it creates."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
+        raise ConfigError(f"{where}: the architecture must be {{'class_name': ..., "
+                          f"'config': {{...}}}}")
+    if spec.get("class_name") != "Sequential":
+        raise ConfigError(f"{where}: unknown model class {_short(spec.get('class_name'))} "
+                          f"(expected Sequential)")
+    cfg = spec["config"]
+    model_name = cfg.get("name")
+    if model_name is not None and not (isinstance(model_name, str)
+                                       and len(model_name) <= MAX_NAME):
+        raise ConfigError(f"{where}: the model's name must be a string of at most {MAX_NAME} "
+                          f"characters, found {_short(model_name)}")
+    described = cfg.get("layers")
+    if not isinstance(described, list):
+        raise ConfigError(f"{where}: the architecture has no list of layers")
+    n_layers = len(described) - bool(described and isinstance(described[0], dict)
+                                     and described[0].get("class_name") == "InputLayer")
+    if n_layers > MAX_LAYERS:
+        raise ConfigError(f"{where}: the architecture has {n_layers} layers; at most "
+                          f"{MAX_LAYERS} are supported")
+    shape, built, labels, names = None, [], [], set()
+    for i, lay in enumerate(described):
+        at = f"{where}: layer {len(built)}"  # counted as the model counts them (no InputLayer)
+        if isinstance(lay, dict) and lay.get("class_name") == "InputLayer":
+            if i != 0:
+                raise ConfigError(f"{where}: an InputLayer can only come first (found one at "
+                                  f"position {i} of the list)")
+            lay_cfg = lay.get("config")
+            found = lay_cfg.get("batch_shape") if isinstance(lay_cfg, dict) else None
+            shape = _batch_shape(found, where, "InputLayer needs batch_shape")
+            continue
+        cls, kwargs, declared = _layer_kwargs(lay, at)
+        if declared is not None:
+            if built or shape is not None:
+                raise ConfigError(f"{at}: only the first layer may declare the input shape "
+                                  f"(when there is no InputLayer)")
+            shape = declared
+        name = kwargs.get("name")
+        if name is not None:
+            if name in names:
+                raise ConfigError(f"{at}: a second layer named {name!r}")
+            names.add(name)
+        built.append((cls, kwargs))
+    input_shape, weights = shape, {}
+    for i, (cls, kwargs) in enumerate(built):
+        named = f"{kwargs['name']}, " if "name" in kwargs else ""
+        label = f"layer {i} ({named}{cls.__name__})"
+        labels.append(label)
+        shape, own = _layer_weights(cls.__name__, kwargs, shape, label, where)
+        weights.update((f"{i}.{k}", v) for k, v in own.items())
+    return _Planned(model_name, input_shape, built, labels, weights)
+
+
+def _construct(plan: _Planned, where: str):
+    """The model a checked description asks for: its layers constructed without an input
+    shape, then built once for it (each layer's weights created once, in linear time)."""
+    built = []
+    for (cls, kwargs), label in zip(plan.layers, plan.labels):
+        try:
+            built.append(cls(**kwargs))
+        except (TypeError, ValueError, NotImplementedError) as e:
+            raise ConfigError(f"{where}: {label}: cannot build it: {e}") from None
+    try:
+        model = Sequential(built, name=plan.name)
+        if plan.input_shape is not None:
+            model.declared_input_shape = plan.input_shape
+            model.build(plan.input_shape)
+    except (TypeError, ValueError, KeyError) as e:
+        raise ConfigError(f"{where}: cannot build the model: {e}") from None
+    return model
+
+
+def _check_planned_weights(plan: _Planned, weights: dict, where: str) -> None:
+    """The file's weights are exactly the ones the architecture creates: the same names,
+    shapes and dtype (float32), before any layer allocates one."""
+    for key, shape in plan.weights.items():
+        label = plan.labels[int(key.split(".", 1)[0])]
+        found = weights.get(key)
+        if found is None:
+            raise MismatchError(f"{where}: tensor {key!r} of {label} is missing (the "
+                                f"architecture declares float32 {shape}); "
+                                f"{sum(k not in weights for k in plan.weights)} missing")
+        if tuple(found.shape) != shape:
+            raise MismatchError(f"{where}: tensor {key!r} of {label} has shape "
+                                f"{tuple(found.shape)} but the architecture declares {shape}")
+        if found.dtype != np.float32:
+            raise MismatchError(f"{where}: tensor {key!r} of {label} has dtype {found.dtype} "
+                                f"but the layer's weights are float32")
+    extra = [k for k in weights if k not in plan.weights]
+    if extra:
+        raise MismatchError(f"{where}: tensor {_short(extra[0])} is not part of the model; "
+                            f"{len(extra)} unexpected")
+
+
 def layer_from_config(spec: dict, where: str = "<config>"):
-    """Build one layer from :func:`layer_config`'s description.
+    """Build one layer from :func:`layer_config`'s description, every field checked.
+
+    Raises:
+        ConfigError: an unknown class or field, or a field of the wrong type or range
+            (names ``where`` and the field).
 
     Example:
         >>> layer_from_config({"class_name": "Dropout", "config": {"rate": 0.5}}).rate
         0.5
     """
-    if not isinstance(spec, dict) or not isinstance(spec.get("config", {}), dict):
-        raise ConfigError(f"{where}: a layer must be {{'class_name': ..., 'config': {{...}}}}")
-    cls = _layer_class(spec.get("class_name"), where)
-    cfg = dict(spec.get("config", {}))
-    if cls.__name__ not in _LAYER_FIELDS:
-        if not hasattr(cls, "from_config"):
-            raise ConfigError(f"{where}: layer class {cls.__name__} has no from_config")
-        try:
-            return cls.from_config(cfg)
-        except (TypeError, ValueError, NotImplementedError) as e:
-            raise ConfigError(f"{where}: cannot build layer {cls.__name__}: {e}") from None
-    for key in list(cfg):
-        if key.endswith("_regularizer"):
-            cfg[key] = _regularizer_from(cfg[key], where)
+    cls, kwargs, shape = _layer_kwargs(spec, where)
+    if shape is not None:  # the layer builds itself at once: bound what it creates
+        _, own = _layer_weights(cls.__name__, kwargs, shape, cls.__name__, where)
+        _check_size(sum(math.prod(s) for s in own.values()), where)
+        kwargs["batch_input_shape"] = list(shape)
     try:
-        return cls(**cfg)
+        return cls(**kwargs)
     except (TypeError, ValueError, NotImplementedError) as e:
-        raise ConfigError(f"{where}: cannot build layer {spec.get('class_name')}: {e}") from None
+        raise ConfigError(f"{where}: cannot build layer {cls.__name__}: {e}") from None
+
+
+def _check_size(n_weights: int, where: str) -> None:
+    if n_weights > MAX_PARAMS:
+        raise ConfigError(f"{where}: the architecture creates {n_weights:,} weights; at most "
+                          f"{MAX_PARAMS:,} are supported")
 
 
 def model_from_config(spec: dict, where: str = "<config>"):
     """Rebuild a model from :func:`model_config`'s description (weights freshly initialized).
+
+    Every field is checked (type and range; unknown fields are refused) and the weights
+    the layers will create are counted before any layer is constructed: at most
+    :data:`MAX_LAYERS` layers and :data:`MAX_PARAMS` weights.
 
     Args:
         spec: ``{"class_name": "Sequential", "config": {...}}``.
@@ -202,45 +526,25 @@ def model_from_config(spec: dict, where: str = "<config>"):
         The model, built when the description has an ``InputLayer``.
 
     Raises:
-        ConfigError: an unknown class name, or arguments a class refuses.
+        ConfigError: an unknown class name or field, or a field of the wrong type or range
+            (names ``where``, the layer and the field).
 
     Example:
         >>> from topograd import keras
         >>> m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
         >>> model_from_config(model_config(m)).output_shape
         (None, 3)
+        >>> bad = {"class_name": "Sequential", "config": {"layers": [
+        ...     {"class_name": "Dense", "config": {"units": "3"}}]}}
+        >>> try:
+        ...     model_from_config(bad, "m.json")
+        ... except ConfigError as e:
+        ...     print(e)  # doctest: +ELLIPSIS
+        m.json: layer 0: cannot build layer Dense: field 'units' must be an integer ...
     """
-    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict):
-        raise ConfigError(f"{where}: the architecture must be {{'class_name': ..., "
-                          f"'config': {{...}}}}")
-    name = spec.get("class_name")
-    cls = {"Sequential": Sequential}.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise ConfigError(f"{where}: unknown model class {name!r} (expected Sequential)")
-    cfg = spec["config"]
-    layers_spec = cfg.get("layers")
-    if not isinstance(layers_spec, list):
-        raise ConfigError(f"{where}: the architecture has no list of layers")
-    built = []
-    for i, lay in enumerate(layers_spec):
-        if isinstance(lay, dict) and lay.get("class_name") == "InputLayer":
-            if i != 0:
-                raise ConfigError(f"{where}: an InputLayer can only come first")
-            lay_cfg = lay.get("config")
-            shape = lay_cfg.get("batch_shape") if isinstance(lay_cfg, dict) else None
-            if (not isinstance(shape, list) or len(shape) < 2
-                    or not all(isinstance(d, int) and d > 0 for d in shape[1:])):
-                raise ConfigError(f"{where}: InputLayer needs batch_shape [null, d1, ...], "
-                                  f"found {shape!r}")
-            built.append(layers.Input(shape=tuple(shape[1:])))
-        else:
-            built.append(layer_from_config(lay, f"{where}: layer {i}"))
-    model_name = cfg.get("name")
-    try:
-        return cls(built, name=model_name if isinstance(model_name, str) else None)
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f"{where}: cannot build the model: {e}") from None
-
+    plan = _plan(spec, where)
+    _check_size(sum(math.prod(s) for s in plan.weights.values()), where)
+    return _construct(plan, where)
 
 # -- compile settings -------------------------------------------------------------------------
 
@@ -306,9 +610,8 @@ def _check_optimizer_config(cls, cfg: dict, where: str) -> None:
             ok, want = isinstance(value, str), "a string"
         elif isinstance(default, bool):
             ok, want = isinstance(value, bool), "true or false"
-        elif key in defaults:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            want = "a number"
+        elif key in defaults:  # every Keras hyperparameter is a number >= 0
+            ok, want = _finite(value) and value >= 0, "a number"  # JSON's 1e999 is infinite
         else:
             continue  # an unknown argument: the constructor refuses it
         if not ok:
@@ -343,12 +646,15 @@ def compile_from_config(model, cfg: dict, where: str = "<config>") -> None:
         raise ConfigError(f"{where}: compile settings without an optimizer")
     cls = optimizers.OPTIMIZERS.get(str(opt_spec.get("class_name", "")).lower())
     if cls is None:
-        raise ConfigError(f"{where}: unknown optimizer {opt_spec.get('class_name')!r}")
+        raise ConfigError(f"{where}: unknown optimizer {_short(opt_spec.get('class_name'))}")
     opt_cfg = {k: v for k, v in opt_spec["config"].items() if v is not None}
     _check_optimizer_config(cls, opt_cfg, where)
     if (not isinstance(loss_spec, dict) or not isinstance(loss_spec.get("name"), str)
             or loss_spec["name"] not in losses.LOSSES):
-        raise ConfigError(f"{where}: unknown loss {loss_spec!r}")
+        raise ConfigError(f"{where}: unknown loss {_short(loss_spec)}")
+    if not isinstance(loss_spec.get("from_logits", False), bool):
+        raise ConfigError(f"{where}: the loss's from_logits must be true or false, found "
+                          f"{_short(loss_spec['from_logits'])}")
     loss_cls = losses.LOSSES[loss_spec["name"]]
     names = cfg.get("metrics") or []
     weighted = cfg.get("weighted_metrics") or []
@@ -437,7 +743,13 @@ def load_model(filepath, compile: bool = True):
     where = os.fspath(filepath)
     parts = read_model_file(filepath, format=FORMAT)
     try:
-        model = model_from_config(parts["config"], where)
+        plan = _plan(parts["config"], where)
+    except ConfigError as e:
+        raise FormatError(str(e)) from None
+    # before any layer allocates a weight: the file holds exactly the weights it describes
+    _check_planned_weights(plan, parts["weights"], where)
+    try:
+        model = _construct(plan, where)
     except ConfigError as e:
         raise FormatError(str(e)) from None
     set_model_weights(model, parts["weights"], where)
@@ -448,7 +760,11 @@ def load_model(filepath, compile: bool = True):
             raise FormatError(str(e)) from None
         state, opt = parts["optimizer"], getattr(model, "optimizer", None)
         if state is not None and opt is not None and hasattr(opt, "load_state_dict"):
-            opt.load_state_dict(state)
+            try:
+                opt.load_state_dict(state)
+            except (TypeError, ValueError, KeyError, IndexError, OverflowError) as e:
+                raise FormatError(f"{where}: the optimizer state does not fit "
+                                  f"{type(opt).__name__}: {e}") from None
     return model
 
 

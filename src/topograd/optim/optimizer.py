@@ -452,6 +452,7 @@ class Optimizer:
                 f"expected a dict with 'state' and 'param_groups' (from state_dict()), got {got}"
             )
         groups, saved_groups = self.param_groups, state_dict["param_groups"]
+        _check_saved_layout(saved_groups, state_dict["state"])
         if len(groups) != len(saved_groups):
             raise ValueError(
                 "loaded state dict has a different number of parameter groups: it has "
@@ -464,6 +465,10 @@ class Optimizer:
                     f"size of optimizer's group: group {i} has {len(s['params'])} parameters "
                     f"in the state dict and {len(g['params'])} in the optimizer"
                 )
+        for i, (g, s) in enumerate(zip(groups, saved_groups)):
+            for k, v in s.items():
+                if k != "params" and k in g:
+                    _check_option(i, k, v, g[k])
         id_map = {}
         for g, s in zip(groups, saved_groups):
             for idx, p in zip(s["params"], g["params"]):
@@ -484,10 +489,35 @@ class Optimizer:
             ng.update((k, copy.deepcopy(v)) for k, v in s.items() if k != "params")
             if ng.get("maximize"):
                 raise ValueError("maximize=True is not supported by topograd optimizers")
+            try:  # the ranges the constructor checks (betas below 1, lr >= 0, ...)
+                self._check_options(ng)
+            except (ValueError, TypeError, KeyError) as e:
+                raise ValueError(f"loaded state dict's parameter group {len(new_groups)}: "
+                                 f"{e}") from None
             ng["params"] = g["params"]
             new_groups.append(ng)
+        keys = {id(p): k for k, p in id_map.items()}
+        for ng in new_groups:
+            for p in ng["params"]:
+                if state.get(p):
+                    self._check_loaded_state(p, keys[id(p)], state[p], ng)
         self.param_groups = new_groups
         self.state = state
+
+    def _check_loaded_state(self, p: Tensor, key, loaded: dict, group: dict) -> None:
+        """A parameter's loaded state holds every value the rule keeps for it (as
+        ``_init_state`` creates them, asked on a 0-d stand-in), of the same kind: a state
+        missing one would fail in the first step instead of here."""
+        need: dict = {}
+        self._init_state(np.zeros((), dtype=p._data.dtype), need, group)
+        missing = [name for name in need if name not in loaded]
+        if missing:
+            raise ValueError(f"loaded state of parameter {key} lacks {', '.join(missing)} "
+                             f"(it holds {', '.join(map(str, loaded)) or 'nothing'})")
+        for name, value in need.items():
+            if isinstance(value, np.ndarray) and not isinstance(loaded[name], np.ndarray):
+                raise ValueError(f"loaded state {name!r} of parameter {key} must be an array, "
+                                 f"found {_short(loaded[name])}")
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -549,10 +579,84 @@ def _typename(obj) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _short(value, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _number(value) -> bool:
+    """A finite real number: a Python or NumPy number, or a 0-d numeric array or tensor."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, Tensor):
+        value = value._data
+    if not isinstance(value, (int, float, np.number, np.ndarray)) and not hasattr(
+            value, "__array__"):
+        return False
+    try:
+        arr = np.asarray(value)
+        return arr.shape == () and arr.dtype.kind in "iuf" and bool(np.isfinite(arr))
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
+def _is_index(value) -> bool:
+    return (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+            and value >= 0)
+
+
+def _check_saved_layout(saved_groups, saved_state) -> None:
+    """The containers of a saved state dict: a list of groups, each with a list of
+    parameter indices, and a dict of per-parameter dicts (raises ValueError naming the
+    field)."""
+    if not isinstance(saved_groups, (list, tuple)):
+        raise ValueError(f"loaded state dict's 'param_groups' must be a list of dicts, found "
+                         f"{_short(saved_groups)}")
+    for i, s in enumerate(saved_groups):
+        if not isinstance(s, dict) or not isinstance(s.get("params"), (list, tuple)):
+            raise ValueError(f"loaded state dict's parameter group {i} must be a dict with a "
+                             f"list 'params', found {_short(s)}")
+        bad = next((idx for idx in s["params"] if not _is_index(idx)), None)
+        if bad is not None:
+            raise ValueError(f"loaded state dict's parameter group {i} lists {_short(bad)} "
+                             f"in 'params'; expected parameter indices (integers >= 0)")
+    if not isinstance(saved_state, dict):
+        raise ValueError(f"loaded state dict's 'state' must map parameter indices to dicts, "
+                         f"found {_short(saved_state)}")
+    for key, values in saved_state.items():
+        if not isinstance(values, dict):
+            raise ValueError(f"loaded state dict's state of parameter {_short(key)} must be a "
+                             f"dict of values, found {_short(values)}")
+
+
+def _check_option(i: int, name: str, saved, current) -> None:
+    """A saved group option has the kind of value the optimizer's own has (a flag, a
+    finite number, a tuple of numbers, a string); options the optimizer lacks are kept as
+    PyTorch keeps them."""
+    if isinstance(current, (bool, np.bool_)):
+        ok, want = isinstance(saved, (bool, np.bool_)), "true or false"
+    elif isinstance(current, (int, float, np.number)):
+        ok, want = _number(saved), "a finite number"
+    elif isinstance(current, (tuple, list)):
+        ok = (isinstance(saved, (tuple, list)) and len(saved) == len(current)
+              and all(_number(v) for v in saved))
+        want = f"{len(current)} finite numbers"
+    elif isinstance(current, str):
+        ok, want = isinstance(saved, str), "a string"
+    else:
+        return
+    if not ok:
+        raise ValueError(f"loaded state dict's parameter group {i}: option {name!r} must be "
+                         f"{want}, found {_short(saved)}")
+
+
 def _load_value(p: Tensor, key, name: str, value):
     """A private copy of one saved state value, as the optimizer keeps it."""
     if name == "step":
-        return float(np.asarray(value))
+        if not _number(value) or not np.asarray(getattr(value, "_data", value)) >= 0:
+            raise ValueError(f"loaded state 'step' of parameter {key} must be a finite "
+                             f"number >= 0, found {_short(value)}")
+        return float(np.asarray(value._data if isinstance(value, Tensor) else value))
     if isinstance(value, Tensor):
         value = value._data
     if isinstance(value, np.ndarray) or hasattr(value, "__array__"):  # also torch tensors

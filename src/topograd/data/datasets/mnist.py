@@ -131,9 +131,10 @@ def mnist_paths(root=None, download: bool = True, names=tuple(MNIST_FILES)) -> d
 
 
 def _load_split(paths: dict[str, Path], train: bool) -> tuple[np.ndarray, np.ndarray]:
-    images_name, labels_name, _ = _SPLITS[train]
-    images = read_idx(paths[images_name], IMAGES_MAGIC)
-    labels = read_idx(paths[labels_name], LABELS_MAGIC)
+    images_name, labels_name, n = _SPLITS[train]
+    # no more than the official files declare: a header cannot ask for more memory
+    images = read_idx(paths[images_name], IMAGES_MAGIC, max_dims=(n, 28, 28))
+    labels = read_idx(paths[labels_name], LABELS_MAGIC, max_dims=(n,))
     img_file, lbl_file = paths[images_name].name, paths[labels_name].name
     if images.shape[1:] != (28, 28):
         raise IDXFormatError(f"{img_file}: expected 28x28 images, found "

@@ -104,6 +104,8 @@ def clip_by_norm_(arrays, max_norm: float, norm_type: float = 2.0, eps: float = 
             "non-finite, so it cannot be clipped. To disable this error and scale the "
             "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`"
         )
+    if total + eps == 0:  # all-zero gradients: nothing to scale (and no 0 / 0)
+        return total
     coef = float(max_norm) / (total + eps)
     if coef < 1.0:
         for g in arrays:
