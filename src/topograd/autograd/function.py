@@ -63,6 +63,7 @@ _NO_EDGES = ()
 
 # ctx.needs_input_grad when every one of 0, 1, 2, 3 inputs needs a gradient.
 _ALL_NEEDED = ((), (True,), (True, True), (True, True, True))
+_NONE_NEEDED = ((), (False,), (False, False), (False, False, False))
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -209,6 +210,26 @@ class Function:
         """
         Tensor = _tensor.Tensor
         ctx = cls.__new__(cls)
+        if not STATE.enabled and cls._array_api:
+            # Grad mode off (inference, optimizer steps): nothing is recorded, so the
+            # primitive runs on the arrays and its output is wrapped, nothing more.
+            ctx.next_edges = _NO_EDGES
+            ctx.needs_input_grad = _NONE_NEEDED[len(args)] if len(args) < 4 else \
+                (False,) * len(args)
+            out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args],
+                              **kwargs)
+            if type(out) is np.ndarray:
+                first = Tensor.__new__(Tensor)
+                first._data = out
+                first.grad = None
+                first._ctx = None
+                first._out_idx = 0
+                first._vc = 0
+                first.requires_grad = False
+                return first
+            if type(out) is tuple:
+                return tuple(_wrap(o) for o in out)
+            return _wrap(out)
         record = False
         if STATE.enabled:
             for a in args:

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from topograd.autograd.grad_mode import no_grad
+from topograd.autograd.grad_mode import is_grad_enabled, no_grad
 from topograd.primitives.softmax import softmax_array
 from topograd.tensor import Tensor
 from topograd.train import data as data_mod
@@ -219,12 +219,18 @@ class KerasTrainer(Trainer):
     def predict_step(self, x):
         model = self.model
         xt = self._built_for(x)
-        with no_grad():  # the primitives run on arrays: no graph is recorded
+        if is_grad_enabled():  # predict() switched it off for the whole run already
+            with no_grad():
+                out = model.call(xt, logits=True)._data if self.fused else model.call(xt)._data
+        else:
             out = model.call(xt, logits=True)._data if self.fused else model.call(xt)._data
         if not self.fused:
             return out
-        if np.may_share_memory(out, x._data if isinstance(x, Tensor) else x):
-            out = out.copy()  # the activation works in place: never on the caller's data
+        # The activation works in place: never on the caller's data. A fresh array (what
+        # every layer with weights returns) cannot alias it; only then is the check skipped.
+        if out.base is not None or out is xt._data:
+            if np.may_share_memory(out, xt._data):
+                out = out.copy()
         return _activate(out, self.loss_fn.fusable_activation)
 
 

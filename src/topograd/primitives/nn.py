@@ -23,7 +23,7 @@ share, so ``create_graph=True`` differentiates through it. The other rules here 
 array-only; asking for ``create_graph=True`` through them raises a RuntimeError
 (compose the operation from Tensor methods when a second derivative is needed).
 
-The loss primitives live in ``nn_loss`` and are re-exported here.
+The loss primitives live in :mod:`topograd.primitives.nn_loss`.
 """
 
 from __future__ import annotations
@@ -35,16 +35,6 @@ import numpy as np
 from ..random import default_generator
 from .base import Primitive, array_only
 from .elementwise import stable_sigmoid
-from .nn_loss import (  # noqa: F401 - the losses: nn_loss.py, re-exported here
-    BinaryCrossEntropy,
-    BinaryCrossEntropyWithLogits,
-    CrossEntropy,
-    HuberLoss,
-    KLDiv,
-    MultiMargin,
-    NllLoss,
-    SoftCrossEntropy,
-)
 
 _UNSET = object()
 _scipy_erf = _UNSET  # scipy is an optional extra, imported on first use (it is slow to load)

@@ -495,7 +495,7 @@ class Trainer:
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model,
                            trainer=self, params={"steps": len(src), "verbose": verbose})
         self.set_training(False)
-        with cbs:
+        with cbs, no_grad():  # one switch for the whole run: no step records a graph
             cbs.on_predict_begin()
             _, outs = self._run_batches(src, "predict", cbs)
             cbs.on_predict_end()
